@@ -1,0 +1,115 @@
+"""The plugin contract of kopiena.
+
+Every hook a plugin may implement is declared here: a typed signature and a
+docstring saying when it is called and whether the first result wins. Plugins
+mark their functions with ``@hookimpl`` (``from core import hookimpl``); a
+function whose name matches no hook here makes loading fail (``check_pending``).
+
+The built-in behaviour (national catalogue, rates, the default rules) is
+itself a plugin, ``core.builtins``, registered through the same path.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import typer
+
+    from core.domain import DIPlanTarget, Municipality, Rate, RegionInfo, ServiceType
+    from core.domain.errors import DomainError
+    from core.domain.validation import DeliveryDraft, EpisodeDraft
+
+hookspec = pluggy.HookspecMarker("kopiena")
+hookimpl = pluggy.HookimplMarker("kopiena")
+
+
+@hookspec
+def region_info() -> RegionInfo | None:
+    """The planning region a regional plugin stands for.
+
+    Called when the plugin manager builds the list of known regions (once per
+    process). Every regional plugin returns one :class:`RegionInfo`; other
+    plugins return None. All results are collected.
+    """
+
+
+@hookspec
+def municipalities(region: str) -> list[Municipality] | None:
+    """Municipalities of ``region``: current ones and historic ones with their successors.
+
+    Called by ``kopiena seed`` and by the node at start-up. Return None (or an
+    empty list) for a region that is not yours. All results are collected;
+    a code given twice must describe the same municipality.
+    """
+
+
+@hookspec
+def service_types() -> list[ServiceType] | None:
+    """Services to add to the national catalogue.
+
+    Called when a node builds its catalogue (at start-up and by ``kopiena
+    seed``). All results are collected; codes must be new or identical to an
+    existing service.
+    """
+
+
+@hookspec
+def rate_tables() -> list[Rate] | None:
+    """Unit-cost rates with their validity dates and tiers.
+
+    Called by ``kopiena seed``. All results are collected; the built-in plugin
+    provides the indicative ESF rates of the programme.
+    """
+
+
+@hookspec(firstresult=True)
+def rate_tier(service: ServiceType, care_level: int | None, candidates: list[Rate]) -> Rate | None:
+    """Choose which of several tiers of a service's rate applies to a delivery.
+
+    Called for every delivery whose service has more than one tier valid on the
+    delivery date; ``candidates`` are those tiers, lowest first. The first
+    non-None result wins; the built-in rule picks by care level (3-4: higher
+    tier). Register a plugin with ``tryfirst=True`` to replace it.
+    """
+
+
+@hookspec
+def validate_episode(episode: EpisodeDraft) -> list[DomainError] | None:
+    """Extra rules for a service episode about to be started.
+
+    Called after the core's own rules passed and before anything is written.
+    Return the broken rules (an empty list or None when all is well). All
+    results are collected; any error refuses the episode.
+    """
+
+
+@hookspec
+def validate_deliveries(deliveries: list[DeliveryDraft]) -> list[DomainError] | None:
+    """Extra rules for a batch of deliveries of one episode about to be recorded.
+
+    Called after the core's own rules passed and before anything is written.
+    Return the broken rules; any error refuses the whole batch.
+    """
+
+
+@hookspec
+def di_plan_targets(region: str) -> list[DIPlanTarget] | None:
+    """Planned numbers of ``region``'s DI plan (per service and unique persons, per target group).
+
+    Called by ``kopiena seed``. Return None for a region that is not yours.
+    All results are collected.
+    """
+
+
+@hookspec
+def register_commands(cli: typer.Typer) -> None:
+    """Add commands to the ``kopiena`` command line.
+
+    Called once when the CLI starts, with the root ``typer.Typer`` app.
+    """
+
+
+HookResult = Any

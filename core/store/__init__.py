@@ -1,0 +1,1 @@
+"""Storage of a regional node: tables, engines, migrations, queries and reference-data seeding."""

@@ -1,0 +1,128 @@
+"""Recording deliveries (*sniegtie pakalpojumi*): a batch for one episode, all rows or none.
+
+Each row is costed at the rate valid on its date (the tier chosen by the
+``rate_tier`` hook) and given its funding source. Counts the rules need (respite
+days per year, the person's first service) come from SQL, not from loading rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.domain.catalogue import ServiceType
+from core.domain.costing import check_units, delivery_cost
+from core.domain.errors import DomainError, InvalidValue, raise_if_any
+from core.domain.people import Residence
+from core.domain.rates import Rate
+from core.domain.rules import check_delivery_in_episode, check_programme_date, check_respite_days, is_respite
+from core.domain.validation import DeliveryDraft
+from core.node import Node
+
+from .catalogue import rates_valid_on
+from .episodes import get_episode, service
+from .models import Client, Delivery, ServiceEpisode
+
+
+@dataclass
+class DeliveryInput:
+    date: date
+    units: Decimal | str | float | int
+
+
+class DuplicateDelivery(DomainError):
+    code = "DUPLICATE_DELIVERY"
+
+
+def _units(value, field: str) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise InvalidValue(f"{value!r} is not a number.", field=field) from None
+
+
+async def respite_days_by_year(session: AsyncSession, client_id: int, years: set[int]) -> dict[int, int]:
+    year = func.extract("year", Delivery.date)
+    rows = await session.execute(
+        select(year, func.count())
+        .join(ServiceEpisode, ServiceEpisode.id == Delivery.episode_id)
+        .where(ServiceEpisode.client_id == client_id, ServiceEpisode.service_code == "RESPITE_CARE", year.in_(years))
+        .group_by(year)
+    )
+    return {int(y): int(n) for y, n in rows.all()}
+
+
+async def first_service_date(session: AsyncSession, client_id: int) -> date | None:
+    return await session.scalar(select(func.min(ServiceEpisode.start_date)).where(ServiceEpisode.client_id == client_id))
+
+
+def _pick_rate(node: Node, svc: ServiceType, day: date, care_level: int | None,
+               rates: list[tuple[int, Rate]]) -> tuple[int | None, Rate | None]:
+    candidates = sorted(((i, r) for i, r in rates if r.valid_on(day)), key=lambda p: p[1].tier)
+    if not candidates:
+        return None, None
+    if len(candidates) == 1:
+        return candidates[0]
+    chosen = node.pm.hook.rate_tier(service=svc, care_level=care_level, candidates=[r for _, r in candidates])
+    return next(((i, r) for i, r in candidates if r == chosen), candidates[0])
+
+
+async def record_deliveries(
+    session: AsyncSession, node: Node, episode_id: int, items: list[DeliveryInput], *, skip_existing: bool = False
+) -> list[Delivery]:
+    """Validate and cost every row, then add them all; any broken rule refuses the whole batch."""
+    episode = await get_episode(session, episode_id)
+    if not items:
+        raise InvalidValue("Give at least one delivery.", field="deliveries")
+    svc = service(node, episode.service_code)
+    today = node.today()
+    errors: list[DomainError] = []
+    parsed: list[tuple[date, Decimal]] = []
+    seen: set[date] = set()
+    for i, item in enumerate(items):
+        where = f"deliveries.{i}"
+        try:
+            check_programme_date(item.date, today=today, field=f"{where}.date")
+            check_delivery_in_episode(item.date, episode.start_date, episode.end_date, field=f"{where}.date")
+            units = check_units(_units(item.units, f"{where}.units"), svc, field=f"{where}.units")
+            if item.date in seen:
+                raise DuplicateDelivery(f"{item.date.isoformat()} is given twice.", field=f"{where}.date")
+            seen.add(item.date)
+            parsed.append((item.date, units))
+        except DomainError as exc:
+            errors.append(exc)
+    raise_if_any(errors)
+    existing = set((await session.execute(
+        select(Delivery.date).where(Delivery.episode_id == episode_id, Delivery.date.in_(seen))  # type: ignore[attr-defined]
+    )).scalars())
+    if existing and not skip_existing:
+        first = min(existing)
+        raise DuplicateDelivery(f"A delivery on {first.isoformat()} is already recorded for this episode.",
+                                field="deliveries")
+    parsed = [(d, u) for d, u in parsed if d not in existing]
+    if not parsed:
+        return []
+    if is_respite(svc):
+        days = [d for d, _ in parsed]
+        check_respite_days(await respite_days_by_year(session, episode.client_id, {d.year for d in days}), days)
+    client = await session.get(Client, episode.client_id)
+    assert client is not None
+    first = await first_service_date(session, client.id) or episode.start_date  # type: ignore[arg-type]
+    left = client.residence == Residence.LEFT_INSTITUTION
+    rates = await rates_valid_on(session, svc.code, [d for d, _ in parsed])
+    rows, drafts = [], []
+    for day, units in parsed:
+        rate_id, rate = _pick_rate(node, svc, day, client.care_level, rates)
+        cost = delivery_cost(units, rate.amount if rate else None)
+        source = node.funding.source(first_service=first, delivered_on=day, left_institution=left).value
+        rows.append(Delivery(episode_id=episode_id, date=day, units=units, rate_id=rate_id, cost=cost,
+                             funding_source=source))
+        drafts.append(DeliveryDraft(node.region, episode_id, client.id, svc, day, units, cost, source))  # type: ignore[arg-type]
+    raise_if_any([e for result in node.pm.hook.validate_deliveries(deliveries=drafts) if result for e in result])
+    session.add_all(rows)
+    await session.flush()
+    return rows

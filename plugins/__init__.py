@@ -1,0 +1,1 @@
+"""Plugins shipped with kopiena: the five planning regions and integrations for municipal systems."""

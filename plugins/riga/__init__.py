@@ -1,0 +1,8 @@
+"""The Rīga planning region (*Rīgas plānošanas reģions*): municipalities and DI plan targets."""
+
+from pathlib import Path
+
+from core.domain.regions import RegionInfo
+from core.regional import RegionalPlugin
+
+plugin = RegionalPlugin(RegionInfo("riga", "Rīgas plānošanas reģions", "Rīga planning region"), Path(__file__).parent)

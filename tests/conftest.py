@@ -1,0 +1,77 @@
+"""Shared fixtures: real SQLite and PostgreSQL databases, a throwaway plugin per test."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.plugins import get_plugin_manager
+from tests.support.databases import Databases, require_pg
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_dbs(tmp_path_factory) -> Databases:
+    return Databases("sqlite", tmp_path_factory.mktemp("sqlite"))
+
+
+@pytest.fixture(scope="session")
+def pg_dbs(tmp_path_factory):
+    require_pg()
+    dbs = Databases("postgresql", tmp_path_factory.mktemp("pg"))
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def databases(backend, request) -> Databases:
+    return request.getfixturevalue("sqlite_dbs" if backend == "sqlite" else "pg_dbs")
+
+
+@pytest.fixture
+def db_url(databases) -> str:
+    """A fresh, migrated database seeded with Zemgale's reference data, on each backend."""
+    return databases.fresh()
+
+
+@pytest.fixture
+def empty_db_url(databases) -> str:
+    return databases.fresh(seeded=False)
+
+
+@pytest.fixture
+def register_plugin():
+    """Register a throwaway plugin on the process-wide manager for one test (datasette style)."""
+    pm = get_plugin_manager()
+    names: list[str] = []
+
+    def register(plugin, name: str | None = None):
+        name = name or f"test-plugin-{len(names)}"
+        pm.register(plugin, name=name)
+        names.append(name)
+        return plugin
+
+    yield register
+    for name in names:
+        pm.unregister(name=name)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def node(db_url):
+    """An open Zemgale node on a fresh database (use in ``@pytest.mark.anyio`` tests)."""
+    from core.node import Node
+    from core.settings import Settings
+
+    opened = Node.open(Settings(db=db_url, region="zemgale"))
+    yield opened
+    await opened.close()
