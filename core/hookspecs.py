@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from core.domain import DIPlanTarget, Municipality, Rate, RegionInfo, ServiceType
     from core.domain.errors import DomainError
     from core.domain.validation import DeliveryDraft, EpisodeDraft
+    from core.events import Event
 
 hookspec = pluggy.HookspecMarker("kopiena")
 hookimpl = pluggy.HookimplMarker("kopiena")
@@ -109,6 +110,18 @@ def register_commands(cli: typer.Typer) -> None:
     """Add commands to the ``kopiena`` command line.
 
     Called once when the CLI starts, with the root ``typer.Typer`` app.
+    """
+
+
+@hookspec
+def on_event(event: Event) -> None:
+    """Listen to what happens on a node: client registered, assessment recorded, plan approved,
+    episode started or ended, deliveries recorded (``event.type``, see ``core.events``).
+
+    Called after the change is committed, never inside its transaction. A
+    coroutine function runs in the background with a timeout; a plain function
+    runs at once and must be quick. An exception or a timeout is logged and
+    isolated: it never reaches the request. Return values are ignored.
     """
 
 
