@@ -33,12 +33,18 @@ def allow_list(env: dict[str, str] | None = None) -> set[str] | None:
 
 
 def make_plugin_manager(allowed: set[str] | None | bool = True) -> pluggy.PluginManager:
-    """A fresh manager. ``allowed=True`` reads ``KOPIENA_PLUGINS``; a set or None overrides it."""
+    """A fresh manager. ``allowed=True`` reads ``KOPIENA_PLUGINS``; a set (or None: all) overrides it."""
     pm = pluggy.PluginManager("kopiena")
     pm.add_hookspecs(hookspecs)
     for name in BUILTIN_PLUGINS:
         pm.register(importlib.import_module(name), name=name)
-    names = allow_list() if allowed is True else allowed
+    names: set[str] | None
+    if allowed is True:
+        names = allow_list()
+    elif allowed is False:
+        names = set()
+    else:
+        names = allowed
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         if names is not None and ep.name not in names:
             continue

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .app import app, main
 from . import db as _db  # noqa: F401,E402  (registers commands)
 from . import plugins as _plugins  # noqa: F401,E402
+from .app import app, main
 
 __all__ = ["app", "main"]

@@ -7,7 +7,7 @@ that even a buggy caller cannot store what the domain forbids.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from .types import Hundredths
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _ts(**kw) -> sa.Column:

@@ -5,4 +5,5 @@ from pathlib import Path
 from core.domain.regions import RegionInfo
 from core.regional import RegionalPlugin
 
-plugin = RegionalPlugin(RegionInfo("kurzeme", "Kurzemes plānošanas reģions", "Kurzeme planning region"), Path(__file__).parent)
+INFO = RegionInfo("kurzeme", "Kurzemes plānošanas reģions", "Kurzeme planning region")
+plugin = RegionalPlugin(INFO, Path(__file__).parent)

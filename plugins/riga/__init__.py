@@ -5,4 +5,5 @@ from pathlib import Path
 from core.domain.regions import RegionInfo
 from core.regional import RegionalPlugin
 
-plugin = RegionalPlugin(RegionInfo("riga", "Rīgas plānošanas reģions", "Rīga planning region"), Path(__file__).parent)
+INFO = RegionInfo("riga", "Rīgas plānošanas reģions", "Rīga planning region")
+plugin = RegionalPlugin(INFO, Path(__file__).parent)

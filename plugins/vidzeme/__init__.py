@@ -5,4 +5,5 @@ from pathlib import Path
 from core.domain.regions import RegionInfo
 from core.regional import RegionalPlugin
 
-plugin = RegionalPlugin(RegionInfo("vidzeme", "Vidzemes plānošanas reģions", "Vidzeme planning region"), Path(__file__).parent)
+INFO = RegionInfo("vidzeme", "Vidzemes plānošanas reģions", "Vidzeme planning region")
+plugin = RegionalPlugin(INFO, Path(__file__).parent)

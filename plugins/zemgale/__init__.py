@@ -5,4 +5,5 @@ from pathlib import Path
 from core.domain.regions import RegionInfo
 from core.regional import RegionalPlugin
 
-plugin = RegionalPlugin(RegionInfo("zemgale", "Zemgales plānošanas reģions", "Zemgale planning region"), Path(__file__).parent)
+INFO = RegionInfo("zemgale", "Zemgales plānošanas reģions", "Zemgale planning region")
+plugin = RegionalPlugin(INFO, Path(__file__).parent)

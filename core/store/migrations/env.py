@@ -6,10 +6,10 @@ import asyncio
 
 from alembic import context
 from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
 
 from core.store import models  # noqa: F401  (registers the tables)
 from core.store.engine import create_engine
-from sqlmodel import SQLModel
 
 target_metadata = SQLModel.metadata
 
@@ -26,7 +26,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _main() -> None:
-    engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
+    engine = create_engine(context.config.get_main_option("sqlalchemy.url") or "")
     async with engine.begin() as conn:
         await conn.run_sync(_run)
     await engine.dispose()
