@@ -19,7 +19,10 @@ if TYPE_CHECKING:
     import typer
 
     from core.domain import DIPlanTarget, Municipality, Rate, RegionInfo, ServiceType
+    from core.domain.assessment import Instrument, NormTable, ProposedItem, Scores
     from core.domain.errors import DomainError
+    from core.domain.people import TargetGroup
+    from core.domain.plans import PlanDraft
     from core.domain.validation import DeliveryDraft, EpisodeDraft
     from core.events import Event
 
@@ -122,6 +125,60 @@ def on_event(event: Event) -> None:
     coroutine function runs in the background with a timeout; a plain function
     runs at once and must be quick. An exception or a timeout is logged and
     isolated: it never reaches the request. Return values are ignored.
+    """
+
+
+@hookspec
+def assessment_instruments() -> list[Instrument] | None:
+    """Needs-assessment instruments this plugin supplies (each a code and a version, read from data files).
+
+    Called whenever the node needs its instruments (listing them, recording or
+    reading an assessment). All results are collected; the same code and
+    version given twice must be the same instrument. The built-in plugin
+    supplies the adult Support Intensity Scale (``SIS_ADULT``).
+    """
+
+
+@hookspec(firstresult=True)
+def norm_table(instrument: Instrument) -> NormTable | None:
+    """The licensed norm table (standard scores per area, an index) for ``instrument``, if this plugin has one.
+
+    Called when the scores of an assessment are read. The first non-None
+    result wins; with none, scores say ``NO_NORM_TABLE`` and carry raw scores
+    only (kopiena ships no norm table: official ones are licensed).
+    """
+
+
+@hookspec(firstresult=True)
+def care_level(instrument: Instrument, scores: Scores, target_group: TargetGroup) -> int | None:
+    """The care level (1-4) an assessment gives the person, or None (e.g. for an incomplete draft).
+
+    Called when an assessment is recorded; a complete assessment's level
+    becomes the client's care level (used by the ``rate_tier`` rule). The
+    first non-None result wins; the built-in rule (``trylast``) reads the
+    total's share of the maximum against the instrument's thresholds. Register
+    with ``tryfirst=True`` to replace it.
+    """
+
+
+@hookspec(firstresult=True)
+def propose_plan_items(instrument: Instrument, scores: Scores, target_group: TargetGroup) -> list[ProposedItem] | None:
+    """The services a draft support plan proposed from an assessment should contain.
+
+    Called by ``proposeSupportPlan``. The first non-None result wins; the
+    built-in rule (``trylast``) proposes the services the instrument's areas
+    with high support needs suggest. Services the person may not receive are
+    dropped afterwards. A region changes the proposal with ``tryfirst=True``.
+    """
+
+
+@hookspec
+def validate_plan(plan: PlanDraft) -> list[DomainError] | None:
+    """Extra rules for a support plan about to be approved.
+
+    Called after the core's own rules passed (assessment, target group,
+    respite, capacity, overlap) and before anything is written. Return the
+    broken rules; all results are collected and any error refuses the approval.
     """
 
 
