@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import calendar
 import enum
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
 from .assessment.errors import AssessmentRequired, AssessmentTooOld, PlansOverlap, PlanStatusInvalid
 from .catalogue import ServiceType
@@ -137,29 +139,27 @@ def check_assessment(assessed_on: date | None, complete: bool, on: date, max_age
                                f"at most {max_age_days} days old. Reassess the person.", field="assessmentId")
 
 
-def month_fraction(start: date, end: date) -> Decimal:
-    """Calendar months from ``start`` to ``end`` inclusive; a part month counts by its days."""
+def month_fraction(start: date, end: date) -> Fraction:
+    """Calendar months from ``start`` to ``end`` inclusive, exactly; a part month counts by its days."""
     if end < start:
-        return Decimal(0)
+        return Fraction(0)
     dim_s = calendar.monthrange(start.year, start.month)[1]
     dim_e = calendar.monthrange(end.year, end.month)[1]
     whole = (end.year * 12 + end.month) - (start.year * 12 + start.month) - 1
-    return Decimal(dim_s - start.day + 1) / dim_s + Decimal(end.day) / dim_e + whole
+    return Fraction(dim_s - start.day + 1, dim_s) + Fraction(end.day, dim_e) + whole
 
 
 def planned_units(quantity: Decimal, per: Per, start: date, end: date) -> Decimal:
     """Units planned from ``start`` to ``end`` inclusive, in hundredths, half up.
 
     WEEK: quantity x days / 7. MONTH: quantity x calendar months (see :func:`month_fraction`).
-    The store computes the same figure in SQL for the planned-versus-delivered report.
+    The store computes the same figure in SQL (integer arithmetic) for the planned-versus-delivered report.
     """
     if end < start:
         return Decimal("0.00")
-    if per is Per.WEEK:
-        exact = quantity * Decimal((end - start).days + 1) / 7
-    else:
-        exact = quantity * month_fraction(start, end)
-    return exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    periods = Fraction((end - start).days + 1, 7) if per is Per.WEEK else month_fraction(start, end)
+    hundredths = math.floor(Fraction(quantity) * periods * 100 + Fraction(1, 2))
+    return (Decimal(hundredths) / 100).quantize(Decimal("0.01"))
 
 
 def _planned_end(item: PlanItemDraft, valid_to: date | None) -> date:
