@@ -183,7 +183,10 @@ class SupportPlan(SQLModel, table=True):
     """An individual support plan (*individuālais atbalsta plāns*): draft -> approved -> active -> closed."""
 
     __tablename__ = "support_plans"
-    __table_args__ = (sa.CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="ck_plans_period"),)
+    __table_args__ = (
+        sa.CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="ck_plans_period"),
+        sa.CheckConstraint("status IN ('DRAFT', 'APPROVED', 'ACTIVE', 'CLOSED')", name="ck_plans_status"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="clients.id", index=True)
     assessment_id: int | None = Field(default=None, foreign_key="assessments.id")
@@ -203,7 +206,11 @@ class SupportPlanItem(SQLModel, table=True):
     """A planned service of a support plan: quantity per week or month over a period."""
 
     __tablename__ = "support_plan_items"
-    __table_args__ = (sa.CheckConstraint("quantity > 0", name="ck_plan_items_quantity"),)
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="ck_plan_items_quantity"),
+        sa.CheckConstraint("per IN ('WEEK', 'MONTH')", name="ck_plan_items_per"),
+        sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ck_plan_items_period"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="support_plans.id", index=True)
     service_code: str = Field(foreign_key="service_types.code", max_length=64)
@@ -211,6 +218,7 @@ class SupportPlanItem(SQLModel, table=True):
     per: str = Field(max_length=8, description="WEEK or MONTH")
     start_date: date
     end_date: date | None = None
+    place_id: int | None = Field(default=None, foreign_key="service_places.id")
 
 
 class DIPlanTargetRow(SQLModel, table=True):

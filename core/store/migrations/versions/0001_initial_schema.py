@@ -233,6 +233,7 @@ def upgrade() -> None:
     sa.Column('closed_by', sa.String(length=200), nullable=True),
     sa.Column('closed_on', sa.Date(), nullable=True),
     sa.CheckConstraint('valid_to IS NULL OR valid_to >= valid_from', name='ck_plans_period'),
+    sa.CheckConstraint("status IN ('DRAFT', 'APPROVED', 'ACTIVE', 'CLOSED')", name='ck_plans_status'),
     sa.ForeignKeyConstraint(['assessment_id'], ['assessments.id'], ),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -248,7 +249,11 @@ def upgrade() -> None:
     sa.Column('per', sa.String(length=8), nullable=False),
     sa.Column('start_date', sa.Date(), nullable=False),
     sa.Column('end_date', sa.Date(), nullable=True),
+    sa.Column('place_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('quantity > 0', name='ck_plan_items_quantity'),
+    sa.CheckConstraint("per IN ('WEEK', 'MONTH')", name='ck_plan_items_per'),
+    sa.CheckConstraint('end_date IS NULL OR end_date >= start_date', name='ck_plan_items_period'),
+    sa.ForeignKeyConstraint(['place_id'], ['service_places.id'], ),
     sa.ForeignKeyConstraint(['plan_id'], ['support_plans.id'], ),
     sa.ForeignKeyConstraint(['service_code'], ['service_types.code'], ),
     sa.PrimaryKeyConstraint('id')
