@@ -1,0 +1,167 @@
+"""Clients (klienti): the people the programme serves, the list with filters, and one client in full."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from core.store import models
+from core.store.queries import clients as queries
+from core.store.queries.clients import ClientFilter
+
+from .assessments import Assessment, SupportPlan
+from .deliveries import Delivery, FundingCost, total
+from .enums import RecipientKind, Residence, TargetGroup, value
+from .pagination import Connection, connection, decode_cursor, page_size
+from .reference import Institution, Municipality, ServiceType, load_municipality
+from .scalars import date_arg, lookup_id
+
+if TYPE_CHECKING:
+    from .episodes import ServiceEpisode
+
+EpisodeRef = Annotated["ServiceEpisode", strawberry.lazy("core.api.episodes")]
+
+
+def _id(value: int | None) -> strawberry.ID | None:
+    return strawberry.ID(str(value)) if value is not None else None
+
+
+@strawberry.type(description="A person served by the programme, or a CHILD_FT child's representative or foster "
+                             "family. Personal data (name, personal code, birth date, address, diagnosis) never "
+                             "leaves the regional node.")
+class Client:
+    id: strawberry.ID
+    personal_code: str
+    given_name: str
+    family_name: str
+    birth_date: dt.date | None
+    address: str | None
+    diagnosis: str | None = strawberry.field(description="ICD-10 codes.")
+    target_group: TargetGroup
+    recipient_kind: RecipientKind
+    represents_client_id: strawberry.ID | None
+    municipality_code: str
+    residence: Residence
+    institution_id: strawberry.ID | None
+    preparing_since: dt.date | None
+    left_institution_on: dt.date | None
+    care_level: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: models.Client) -> Client:
+        return cls(
+            id=strawberry.ID(str(row.id)), personal_code=row.personal_code, given_name=row.given_name,
+            family_name=row.family_name, birth_date=row.birth_date, address=row.address, diagnosis=row.diagnosis,
+            target_group=TargetGroup(row.target_group), recipient_kind=RecipientKind(row.recipient_kind),
+            represents_client_id=_id(row.represents_client_id), municipality_code=row.municipality_code,
+            residence=Residence(row.residence), institution_id=_id(row.institution_id),
+            preparing_since=row.preparing_since, left_institution_on=row.left_institution_on,
+            care_level=row.care_level, created_at=row.created_at, updated_at=row.updated_at,
+        )
+
+    @strawberry.field
+    async def municipality(self, info: strawberry.Info) -> Municipality | None:
+        return await load_municipality(info, self.municipality_code)
+
+    @strawberry.field(description="The child a representative or foster family receives services for.")
+    async def represents(self, info: strawberry.Info) -> Client | None:
+        row = await info.context.loaders.client.load(int(self.represents_client_id)) \
+            if self.represents_client_id else None
+        return Client.from_row(row) if row else None
+
+    @strawberry.field
+    async def institution(self, info: strawberry.Info) -> Institution | None:
+        row = await info.context.loaders.institution.load(int(self.institution_id)) if self.institution_id else None
+        return Institution.from_row(row) if row else None
+
+    @strawberry.field(description="Service episodes in start order.")
+    async def episodes(self, info: strawberry.Info) -> list[EpisodeRef]:
+        from .episodes import ServiceEpisode
+
+        return [ServiceEpisode.from_row(r) for r in await info.context.loaders.episodes_of_client.load(int(self.id))]
+
+    @strawberry.field(description="The services the client receives or received (each once).")
+    async def services(self, info: strawberry.Info) -> list[ServiceType]:
+        episodes = await info.context.loaders.episodes_of_client.load(int(self.id))
+        codes = list(dict.fromkeys(e.service_code for e in episodes))
+        rows = await info.context.loaders.service_type.load_many(codes)
+        return [ServiceType.from_row(r) for r in rows if r is not None]
+
+    @strawberry.field(description="Deliveries in date order, optionally within a date range.")
+    async def deliveries(self, info: strawberry.Info,
+                         date_from: Annotated[dt.date | None, strawberry.argument(name="from")] = None,
+                         date_to: Annotated[dt.date | None, strawberry.argument(name="to")] = None,
+                         ) -> list[Delivery]:
+        key = (int(self.id), date_arg(date_from, "from"), date_arg(date_to, "to"))
+        return [Delivery.from_row(r) for r in await info.context.loaders.deliveries_of_client.load(key)]
+
+    @strawberry.field(description="EUR: the summed cost of all the client's deliveries.")
+    async def total_cost(self, info: strawberry.Info) -> Decimal:
+        return total(await info.context.loaders.costs_of_client.load(int(self.id)))
+
+    @strawberry.field(description="The cost of the client's deliveries per funding source.")
+    async def costs(self, info: strawberry.Info) -> list[FundingCost]:
+        return [FundingCost.from_line(c) for c in await info.context.loaders.costs_of_client.load(int(self.id))]
+
+    @strawberry.field(description="Needs assessments, oldest first.")
+    async def assessments(self, info: strawberry.Info) -> list[Assessment]:
+        return [Assessment.from_row(r) for r in await info.context.loaders.assessments_of_client.load(int(self.id))]
+
+    @strawberry.field(description="The most recent needs assessment.")
+    async def latest_assessment(self, info: strawberry.Info) -> Assessment | None:
+        row = await info.context.loaders.latest_assessment.load(int(self.id))
+        return Assessment.from_row(row) if row else None
+
+    @strawberry.field(description="Individual support plans, oldest first.")
+    async def support_plans(self, info: strawberry.Info) -> list[SupportPlan]:
+        return [SupportPlan.from_row(r) for r in await info.context.loaders.plans_of_client.load(int(self.id))]
+
+
+@strawberry.input(name="ClientFilter", description="Narrows the list of clients; every field given must match.")
+class ClientFilterInput:
+    municipality_code: str | None = None
+    target_group: TargetGroup | None = None
+    residence: Residence | None = None
+    recipient_kind: RecipientKind | None = None
+    service_code: str | None = strawberry.field(default=None,
+                                                description="Clients who receive or received this service.")
+    active_on: dt.date | None = strawberry.field(
+        default=None, description="Clients receiving a service (serviceCode, when given) on this date.")
+    search: str | None = strawberry.field(default=None, description="Text in the given or family name.")
+
+    def to_filter(self) -> ClientFilter:
+        return ClientFilter(
+            municipality_code=self.municipality_code, target_group=value(self.target_group),
+            residence=value(self.residence), recipient_kind=value(self.recipient_kind),
+            service_code=self.service_code, active_on=date_arg(self.active_on, "filter.activeOn"),
+            search=self.search,
+        )
+
+
+@strawberry.type
+class ClientQuery:
+    @strawberry.field(description="Clients in id order, filtered, a page at a time.")
+    async def clients(self, info: strawberry.Info, first: int | None = None, after: str | None = None,
+                      filter: ClientFilterInput | None = None) -> Connection[Client]:
+        ctx = info.context
+        limit, after_id = page_size(first, ctx.node.settings.max_page_size), decode_cursor("client", after)
+        f = filter.to_filter() if filter else None
+        async with ctx.db() as s:
+            page = await queries.client_page(s, f, after_id=after_id, limit=limit, scope=ctx.scope)
+
+        async def count() -> int:
+            async with ctx.db() as s:
+                return await queries.count_clients(s, f, scope=ctx.scope)
+
+        return connection(Connection[Client], "client", page, Client.from_row, count)
+
+    @strawberry.field(description="One client with everything about them; null when there is none with this id.")
+    async def client(self, info: strawberry.Info, id: strawberry.ID) -> Client | None:
+        row_id = lookup_id(id)
+        row = await info.context.loaders.client.load(row_id) if row_id else None
+        return Client.from_row(row) if row else None

@@ -1,0 +1,98 @@
+"""What every resolver of one request sees: the node, a request id, dataloaders and the caller.
+
+``principal`` and ``scope`` are empty here; access control fills them by adding
+a function to :data:`CONTEXT_HOOKS` (it reads the bearer token, sets
+``principal`` and builds ``scope``). ``scope`` is handed to every read query in
+``core.store.queries``, which puts it into the SQL ``WHERE``; the dataloaders
+are built on first use, after the hooks ran, so they carry the scope too.
+
+Reads of one request share one session, used by one resolver at a time (the
+lock), so a request holds at most one database connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core.node import Node
+from core.store.queries import Scope
+
+from .loaders import Loaders
+
+REQUEST_ID_HEADER = "X-Request-ID"
+SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class Context:
+    def __init__(self, node: Node, *, request: Request | None = None, response: Response | None = None,
+                 request_id: str | None = None) -> None:
+        self.node = node
+        self.request = request
+        self.response = response
+        self.request_id = request_id or uuid.uuid4().hex
+        self.principal: Any = None
+        """Who is calling; set by access control (None: not authenticated yet)."""
+        self.scope: Scope | None = None
+        """The WHERE clause builder every read query applies; set by access control."""
+        self._lock = asyncio.Lock()
+        self._session: AsyncSession | None = None
+        self._loaders: Loaders | None = None
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = Loaders(self)
+        return self._loaders
+
+    @asynccontextmanager
+    async def db(self) -> AsyncIterator[AsyncSession]:
+        """The request's read session, for one resolver at a time."""
+        async with self._lock:
+            if self._session is None:
+                self._session = self.node.sessions()
+            yield self._session
+
+    async def changed(self) -> None:
+        """Forget what this request read so far: a mutation has just committed a change."""
+        self._loaders = None
+        async with self._lock:
+            if self._session is not None:
+                await self._session.close()
+                self._session = None
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._session is not None:
+                await self._session.close()
+                self._session = None
+
+
+ContextHook = Callable[[Context], "Awaitable[None] | None"]
+CONTEXT_HOOKS: list[ContextHook] = []
+"""Run in order on every new context before any resolver (access control appends its hook here)."""
+
+
+def request_id_from(request: Request | None) -> str:
+    given = request.headers.get(REQUEST_ID_HEADER, "") if request is not None else ""
+    return given if SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+async def make_context(node: Node, request: Request | None = None, response: Response | None = None) -> Context:
+    context = Context(node, request=request, response=response, request_id=request_id_from(request))
+    if response is not None:
+        response.headers[REQUEST_ID_HEADER] = context.request_id
+    for hook in CONTEXT_HOOKS:
+        result = hook(context)
+        if inspect.isawaitable(result):
+            await result
+    return context

@@ -1,0 +1,69 @@
+"""Reading service episodes: the filtered, paged list and batched loads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import ServiceEpisode
+from .paging import Page, count, keyset_page
+from .scope import Scope, scoped
+
+
+@dataclass
+class EpisodeFilter:
+    client_id: int | None = None
+    service_code: str | None = None
+    municipality_code: str | None = None
+    """The municipality that granted the service."""
+    place_id: int | None = None
+    date_from: date | None = None
+    """Episodes still running on or after this date."""
+    date_to: date | None = None
+    """Episodes started on or before this date."""
+    open: bool | None = None
+    """True: episodes without an end date; False: ended ones."""
+
+
+def filtered(f: EpisodeFilter | None, scope: Scope | None) -> Select:
+    stmt = scoped(select(ServiceEpisode), ServiceEpisode, scope)
+    if f is None:
+        return stmt
+    for column, value in ((ServiceEpisode.client_id, f.client_id), (ServiceEpisode.service_code, f.service_code),
+                          (ServiceEpisode.granted_by, f.municipality_code), (ServiceEpisode.place_id, f.place_id)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if f.date_from is not None:
+        stmt = stmt.where(or_(ServiceEpisode.end_date.is_(None), ServiceEpisode.end_date >= f.date_from))
+    if f.date_to is not None:
+        stmt = stmt.where(ServiceEpisode.start_date <= f.date_to)
+    if f.open is not None:
+        stmt = stmt.where(ServiceEpisode.end_date.is_(None) if f.open else ServiceEpisode.end_date.is_not(None))
+    return stmt
+
+
+async def episode_page(session: AsyncSession, f: EpisodeFilter | None, *, after_id: int | None, limit: int,
+                       scope: Scope | None = None) -> Page[ServiceEpisode]:
+    return await keyset_page(session, filtered(f, scope), ServiceEpisode.id, after_id, limit)
+
+
+async def count_episodes(session: AsyncSession, f: EpisodeFilter | None, *, scope: Scope | None = None) -> int:
+    return await count(session, filtered(f, scope))
+
+
+async def episodes_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None
+                          ) -> list[ServiceEpisode]:
+    stmt = scoped(select(ServiceEpisode).where(ServiceEpisode.id.in_(list(ids))), ServiceEpisode, scope)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def episodes_by_client_ids(session: AsyncSession, client_ids: Iterable[int], *, scope: Scope | None = None
+                                 ) -> list[ServiceEpisode]:
+    """Episodes of all ``client_ids`` in one statement, each client's in start order."""
+    stmt = scoped(select(ServiceEpisode).where(ServiceEpisode.client_id.in_(list(client_ids))), ServiceEpisode, scope)
+    stmt = stmt.order_by(ServiceEpisode.client_id, ServiceEpisode.start_date, ServiceEpisode.id)
+    return list((await session.execute(stmt)).scalars())

@@ -1,0 +1,119 @@
+"""Reference data: municipalities, services, rates, service places, institutions, DI plan targets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import (
+    DIPlanTargetRow,
+    Institution,
+    MunicipalityRow,
+    RateRow,
+    ServiceEpisode,
+    ServicePlace,
+    ServiceTypeRow,
+)
+from .scope import Scope, scoped
+
+
+async def municipalities(session: AsyncSession, *, on: date | None = None, scope: Scope | None = None
+                         ) -> list[MunicipalityRow]:
+    """Municipalities by code; with ``on`` only those existing on that date (historic ones otherwise too)."""
+    stmt = scoped(select(MunicipalityRow), MunicipalityRow, scope)
+    if on is not None:
+        stmt = stmt.where(MunicipalityRow.valid_from <= on,
+                          or_(MunicipalityRow.valid_to.is_(None), MunicipalityRow.valid_to >= on))
+    return list((await session.execute(stmt.order_by(MunicipalityRow.code))).scalars())
+
+
+async def municipalities_by_codes(session: AsyncSession, codes: Iterable[str], *, scope: Scope | None = None
+                                  ) -> list[MunicipalityRow]:
+    stmt = scoped(select(MunicipalityRow).where(MunicipalityRow.code.in_(list(codes))), MunicipalityRow, scope)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def service_types(session: AsyncSession, *, target_group: str | None = None, scope: Scope | None = None
+                        ) -> list[ServiceTypeRow]:
+    stmt = scoped(select(ServiceTypeRow), ServiceTypeRow, scope)
+    if target_group is not None:
+        # target_groups is a comma-separated list of codes; the commas around it make the match exact
+        stmt = stmt.where(("," + ServiceTypeRow.target_groups + ",").contains(f",{target_group},"))
+    return list((await session.execute(stmt.order_by(ServiceTypeRow.code))).scalars())
+
+
+async def service_types_by_codes(session: AsyncSession, codes: Iterable[str], *, scope: Scope | None = None
+                                 ) -> list[ServiceTypeRow]:
+    stmt = scoped(select(ServiceTypeRow).where(ServiceTypeRow.code.in_(list(codes))), ServiceTypeRow, scope)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def rates(session: AsyncSession, *, as_of: date | None = None, service_code: str | None = None,
+                scope: Scope | None = None) -> list[RateRow]:
+    """Rates (every tier), those valid on ``as_of`` when given."""
+    stmt = scoped(select(RateRow), RateRow, scope)
+    if as_of is not None:
+        stmt = stmt.where(RateRow.valid_from <= as_of, or_(RateRow.valid_to.is_(None), RateRow.valid_to >= as_of))
+    if service_code is not None:
+        stmt = stmt.where(RateRow.service_code == service_code)
+    stmt = stmt.order_by(RateRow.service_code, RateRow.tier, RateRow.valid_from)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def rates_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None) -> list[RateRow]:
+    stmt = scoped(select(RateRow).where(RateRow.id.in_(list(ids))), RateRow, scope)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def service_places(session: AsyncSession, *, service_code: str | None = None,
+                         municipality_code: str | None = None, scope: Scope | None = None) -> list[ServicePlace]:
+    stmt = scoped(select(ServicePlace), ServicePlace, scope)
+    if service_code is not None:
+        stmt = stmt.where(ServicePlace.service_code == service_code)
+    if municipality_code is not None:
+        stmt = stmt.where(ServicePlace.municipality_code == municipality_code)
+    return list((await session.execute(stmt.order_by(ServicePlace.id))).scalars())
+
+
+async def service_places_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None
+                                ) -> list[ServicePlace]:
+    stmt = scoped(select(ServicePlace).where(ServicePlace.id.in_(list(ids))), ServicePlace, scope)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def occupancy_by_place(session: AsyncSession, ids: Iterable[int], on: date) -> dict[int, int]:
+    """People in each place on ``on`` (episodes started by then and not ended before), counted in SQL."""
+    stmt = (
+        select(ServiceEpisode.place_id, func.count())
+        .where(ServiceEpisode.place_id.in_(list(ids)), ServiceEpisode.start_date <= on,
+               or_(ServiceEpisode.end_date.is_(None), ServiceEpisode.end_date >= on))
+        .group_by(ServiceEpisode.place_id)
+    )
+    return {int(place): int(n) for place, n in (await session.execute(stmt)).all()}
+
+
+async def institutions(session: AsyncSession, *, municipality_code: str | None = None,
+                       scope: Scope | None = None) -> list[Institution]:
+    stmt = scoped(select(Institution), Institution, scope)
+    if municipality_code is not None:
+        stmt = stmt.where(Institution.municipality_code == municipality_code)
+    return list((await session.execute(stmt.order_by(Institution.code))).scalars())
+
+
+async def institutions_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None
+                              ) -> list[Institution]:
+    stmt = scoped(select(Institution).where(Institution.id.in_(list(ids))), Institution, scope)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def targets(session: AsyncSession, *, target_group: str | None = None, scope: Scope | None = None
+                  ) -> list[DIPlanTargetRow]:
+    stmt = scoped(select(DIPlanTargetRow), DIPlanTargetRow, scope)
+    if target_group is not None:
+        stmt = stmt.where(DIPlanTargetRow.target_group == target_group)
+    stmt = stmt.order_by(DIPlanTargetRow.target_group, DIPlanTargetRow.due, DIPlanTargetRow.service_code.is_not(None),
+                         DIPlanTargetRow.service_code, DIPlanTargetRow.recipient, DIPlanTargetRow.id)
+    return list((await session.execute(stmt)).scalars())
