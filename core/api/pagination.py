@@ -60,7 +60,9 @@ def decode_cursor(kind: str, cursor: str | None) -> int | None:
     except (binascii.Error, ValueError):
         text = ""
     prefix, _, digits = text.partition(":")
-    if prefix != kind or not ID_DIGITS.match(digits) or int(digits) > MAX_ID:
+    # only the exact text this list hands out is a cursor (base64 decoding alone is lenient)
+    if prefix != kind or not ID_DIGITS.match(digits) or not 0 < int(digits) <= MAX_ID \
+            or encode_cursor(kind, int(digits)) != cursor:
         raise bad_input(f"`after` is not a cursor of this list: {cursor[:40]!r}.", field="after")
     return int(digits)
 
