@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from core.domain.plans import PlanDraft
     from core.domain.validation import DeliveryDraft, EpisodeDraft
     from core.events import Event
+    from core.store.indicators import IndicatorSource
 
 hookspec = pluggy.HookspecMarker("kopiena")
 hookimpl = pluggy.HookimplMarker("kopiena")
@@ -105,6 +106,19 @@ def di_plan_targets(region: str) -> list[DIPlanTarget] | None:
 
     Called by ``kopiena seed``. Return None for a region that is not yours.
     All results are collected.
+    """
+
+
+@hookspec
+def indicators() -> list[IndicatorSource] | None:
+    """Extra indicators: each an ``IndicatorSource(indicator, facts)`` from ``core.store.indicators``.
+
+    ``indicator`` is a declaration (code, description, unit, dimensions, measure)
+    from ``core.domain.indicators``; ``facts(as_of)`` returns a SQL ``SELECT``
+    with a column per dimension and ``subject`` (distinct count) or ``amount``
+    (sum), which the engine groups, zero-fills and adds to every snapshot.
+    Called each time a node computes indicators. All results are collected; a
+    code must not repeat a core indicator or another plugin's.
     """
 
 

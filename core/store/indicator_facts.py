@@ -1,0 +1,189 @@
+"""The facts of the core indicators and the DI plan figures, as SQL.
+
+A facts query selects one row per thing to count (an episode with its client, an
+assessment, a plan, a delivery) with the dimension columns the engine groups by.
+Nothing here loads rows into Python: the engine wraps these queries in
+``GROUP BY``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.domain.indicators import (
+    ACHIEVEMENT,
+    DI_PLAN_TARGET,
+    IndicatorFigures,
+    Recipient,
+    ResidenceOnDate,
+    sorted_rows,
+)
+from core.domain.people import RecipientKind, Residence
+
+from .models import Assessment, Client, Delivery, DIPlanTargetRow, ServiceEpisode, SupportPlan
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """What a facts builder is asked for: the region and the as-of date."""
+
+    day: date
+    region: str
+
+    def recipient(self) -> sa.ColumnElement:
+        """PERSON, or FAMILY for a child's legal representative or foster family."""
+        return sa.case((Client.recipient_kind == RecipientKind.PERSON.value, Recipient.PERSON.value),
+                       else_=Recipient.FAMILY.value)
+
+    def residence(self) -> sa.ColumnElement:
+        """Where the client lived on the date (see ``core.domain.indicators.residence_on``)."""
+        return sa.case(
+            (sa.and_(Client.left_institution_on.is_not(None), Client.left_institution_on <= self.day),
+             ResidenceOnDate.LEFT_INSTITUTION.value),
+            (Client.residence == Residence.COMMUNITY.value, ResidenceOnDate.COMMUNITY.value),
+            else_=ResidenceOnDate.INSTITUTION.value,
+        )
+
+
+def episodes(q: AsOf, *, active: bool = False) -> Select:
+    """Persons with an episode started on or before the date (and, if ``active``, not ended before it)."""
+    E = ServiceEpisode
+    stmt = (
+        select(E.granted_by.label("municipality"), Client.target_group.label("target_group"),
+               E.service_code.label("service"), q.recipient().label("recipient"),
+               q.residence().label("residence"), Client.id.label("subject"))
+        .select_from(E).join(Client, Client.id == E.client_id)
+        .where(E.start_date <= q.day)
+    )
+    if active:
+        stmt = stmt.where(sa.or_(E.end_date.is_(None), E.end_date >= q.day))  # type: ignore[union-attr]
+    return stmt
+
+
+def received(q: AsOf) -> Select:
+    return episodes(q)
+
+
+def active(q: AsOf) -> Select:
+    return episodes(q, active=True)
+
+
+def assessed(q: AsOf) -> Select:
+    return (
+        select(Client.municipality_code.label("municipality"), Client.target_group.label("target_group"),
+               Client.id.label("subject"))
+        .select_from(Assessment).join(Client, Client.id == Assessment.client_id)
+        .where(Assessment.assessed_on <= q.day, Assessment.complete.is_(True))  # type: ignore[attr-defined]
+    )
+
+
+def plans_approved(q: AsOf) -> Select:
+    return (
+        select(Client.municipality_code.label("municipality"), Client.target_group.label("target_group"),
+               SupportPlan.id.label("subject"))
+        .select_from(SupportPlan).join(Client, Client.id == SupportPlan.client_id)
+        .where(SupportPlan.approved_on.is_not(None), SupportPlan.approved_on <= q.day)  # type: ignore[union-attr]
+    )
+
+
+def left_institution(q: AsOf) -> Select:
+    return (
+        select(Client.municipality_code.label("municipality"), Client.target_group.label("target_group"),
+               Client.id.label("subject"))
+        .where(Client.left_institution_on.is_not(None), Client.left_institution_on <= q.day)  # type: ignore[union-attr]
+    )
+
+
+def deliveries(q: AsOf, amount: sa.ColumnElement) -> Select:
+    """Deliveries on or before the date, by the municipality that granted the episode."""
+    E = ServiceEpisode
+    return (
+        select(E.granted_by.label("municipality"), Client.target_group.label("target_group"),
+               E.service_code.label("service"), Delivery.funding_source.label("funding_source"),
+               amount.label("amount"))
+        .select_from(Delivery).join(E, E.id == Delivery.episode_id).join(Client, Client.id == E.client_id)
+        .where(Delivery.date <= q.day)
+    )
+
+
+def delivery_units(q: AsOf) -> Select:
+    return deliveries(q, Delivery.units)  # type: ignore[arg-type]
+
+
+def delivery_cost(q: AsOf) -> Select:
+    return deliveries(q, Delivery.cost)  # type: ignore[arg-type]
+
+
+CORE_FACTS: dict[str, Callable[[AsOf], Select]] = {
+    "persons_received": received,
+    "persons_active": active,
+    "unique_persons_received": received,
+    "unique_persons_active": active,
+    "persons_assessed": assessed,
+    "support_plans_approved": plans_approved,
+    "persons_left_institution": left_institution,
+    "delivery_units": delivery_units,
+    "delivery_cost": delivery_cost,
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# the regional DI plan
+
+
+def _target_recipient() -> sa.ColumnElement:
+    return sa.case((DIPlanTargetRow.recipient == RecipientKind.PERSON.value, Recipient.PERSON.value),
+                   else_=Recipient.FAMILY.value)
+
+
+def applicable_targets(q: AsOf) -> sa.Subquery:
+    """Per target group, service (NULL = unique persons) and recipient: the target applicable on the date.
+
+    That is the target with the earliest due date on or after the date, else
+    the one with the latest due date. ``target`` NULL means "on demand".
+    """
+    T = DIPlanTargetRow
+    service_key = sa.func.coalesce(T.service_code, "")
+    due = sa.func.coalesce(sa.func.min(sa.case((T.due >= q.day, T.due))), sa.func.max(T.due))
+    picked = (select(T.target_group, service_key.label("service_key"), T.recipient, due.label("due"))
+              .where(T.region_code == q.region).group_by(T.target_group, service_key, T.recipient).subquery("due"))
+    chosen = (
+        select(T.target_group.label("target_group"), T.service_code.label("service"),
+               _target_recipient().label("recipient"), T.target.label("target"))
+        .join(picked, sa.and_(T.target_group == picked.c.target_group, service_key == picked.c.service_key,
+                              T.recipient == picked.c.recipient, T.due == picked.c.due))
+        .where(T.region_code == q.region)
+        .subquery("chosen")
+    )
+    keys = (chosen.c.target_group, chosen.c.service, chosen.c.recipient)
+    return select(*keys, sa.func.sum(chosen.c.target).label("target")).group_by(*keys).subquery("targets")
+
+
+def received_with_unique(q: AsOf) -> sa.Subquery:
+    """Persons received per (group, service, recipient), and unique persons per (group, recipient)."""
+    facts = received(q).cte("facts_received")
+    count = sa.func.count(sa.distinct(facts.c.subject)).label("received")
+    per_service = select(facts.c.target_group, facts.c.service, facts.c.recipient, count).group_by(
+        facts.c.target_group, facts.c.service, facts.c.recipient)
+    unique = select(facts.c.target_group, sa.cast(sa.null(), sa.String).label("service"), facts.c.recipient,
+                    count).group_by(facts.c.target_group, facts.c.recipient)
+    return sa.union_all(per_service, unique).subquery("received")
+
+
+async def plan_figures(session: AsyncSession, q: AsOf) -> list[IndicatorFigures]:
+    """The DI plan targets applicable on the date and the achievement against each, in one query."""
+    targets, got = applicable_targets(q), received_with_unique(q)
+    on = sa.and_(targets.c.target_group == got.c.target_group, targets.c.recipient == got.c.recipient,
+                 sa.func.coalesce(targets.c.service, "") == sa.func.coalesce(got.c.service, ""))
+    stmt = select(targets.c.target_group, targets.c.service, targets.c.recipient, targets.c.target,
+                  sa.func.coalesce(got.c.received, 0)).select_from(targets.outerjoin(got, on))
+    rows = (await session.execute(stmt)).all()
+    target_rows = [(g, s, r, t) for g, s, r, t, _ in rows]
+    achieved = [(g, s, r, f"{n}/{t}" if t else None) for g, s, r, t, n in rows]
+    return [IndicatorFigures(DI_PLAN_TARGET, sorted_rows(target_rows)),
+            IndicatorFigures(ACHIEVEMENT, sorted_rows(achieved))]
