@@ -94,6 +94,10 @@ async def start_episode(session: AsyncSession, node: Node, data: NewEpisode) -> 
                          RecipientKind(client.recipient_kind), Residence(client.residence), svc, data.granted_by,
                          data.start_date, data.end_date, data.place_id)
     raise_if_any([e for result in node.pm.hook.validate_episode(episode=draft) if result for e in result])
+    if data.plan_item_id is not None:
+        from .plans import implement_plan_item  # imported here: plans imports this module
+
+        await implement_plan_item(session, client.id, svc.code, data.plan_item_id, data.start_date)  # type: ignore[arg-type]
     episode = ServiceEpisode(client_id=client.id, service_code=svc.code, place_id=data.place_id,  # type: ignore[arg-type]
                              granted_by=data.granted_by, start_date=data.start_date, end_date=data.end_date,
                              plan_item_id=data.plan_item_id)

@@ -99,15 +99,17 @@ def check_ratings(instrument: Instrument, ratings: list[Rating], *, complete: bo
     index = {item.code: item for _, item in instrument.items()}
     out: Ratings = {}
     errors: list[DomainError] = []
+    refused: set[str] = set()  # items with a bad rating are not also reported as missing
     for n, r in enumerate(ratings):
         try:
             _one(instrument, index, r, f"{field}.{n}", out)
         except DomainError as exc:
             errors.append(exc)
+            refused.add(r.item)
     if complete:
         for _, item in instrument.items():
             missing = [s for s in item.scales if s not in out.get(item.code, {})]
-            if missing:
+            if missing and item.code not in refused:
                 errors.append(ItemMissing(f"Item {item.code} ({item.label.en}) is not rated on {', '.join(missing)}.",
                                           field=f"{field}.{item.code}"))
     raise_if_any(errors)
