@@ -1,9 +1,11 @@
 """Events of the programme, told to plugins after the change is committed.
 
 A listener (the ``on_event`` hook) can never break or slow the request that
-caused the event: each listener runs as its own task with a timeout, and an
-exception or a timeout is logged with the listener's name and otherwise
-ignored. Callers fire events only after their transaction committed.
+caused the event: each listener runs as its own task with a timeout (a plain
+function in a worker thread, so that even a blocking one leaves the event
+loop free), and an exception or a timeout is logged with the listener's name
+and otherwise ignored. Callers fire events only after their transaction
+committed.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import asyncio
 import inspect
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pluggy
@@ -38,18 +40,21 @@ class Event:
     type: str
     region: str
     data: dict[str, Any]
-    at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def as_dict(self) -> dict[str, Any]:
         return {"type": self.type, "region": self.region, "at": self.at.isoformat(), "data": self.data}
 
 
 async def _call(name: str, impl, event: Event, timeout: float) -> None:
+    """Run one listener: a coroutine function on the loop, a plain one in a worker thread, both under
+    ``timeout``. A plain function that blocks keeps its thread, never the loop that serves requests."""
     try:
-        result = impl.function(event=event)
-        if inspect.isawaitable(result):
-            await asyncio.wait_for(result, timeout)
-    except asyncio.TimeoutError:
+        if inspect.iscoroutinefunction(impl.function):
+            await asyncio.wait_for(impl.function(event=event), timeout)
+        else:
+            await asyncio.wait_for(asyncio.to_thread(impl.function, event=event), timeout)
+    except TimeoutError:
         log.warning("event listener %s timed out after %.1fs on %s", name, timeout, event.type)
     except Exception:
         log.exception("event listener %s failed on %s", name, event.type)
@@ -59,27 +64,31 @@ _background: set[asyncio.Task] = set()
 
 
 def dispatch(pm: pluggy.PluginManager, event: Event, *, timeout: float = LISTENER_TIMEOUT) -> list[asyncio.Task]:
-    """Start every listener of ``event`` in the background and return at once.
+    """Start every listener of ``event`` in the background and return at once (call it from async code).
 
-    A listener may be a plain function (it should be quick) or a coroutine
-    function (it runs under ``timeout``). The returned tasks let tests wait.
+    Each listener is its own task: one that raises, hangs or is slow is logged
+    and never reaches the caller. The returned tasks let tests wait.
     """
-    tasks = []
-    for impl in pm.hook.on_event.get_hookimpls():
-        if inspect.iscoroutinefunction(impl.function):
-            task = asyncio.get_running_loop().create_task(_call(impl.plugin_name, impl, event, timeout))
-            _background.add(task)
-            task.add_done_callback(_background.discard)
-            tasks.append(task)
-        else:
-            try:
-                impl.function(event=event)
-            except Exception:
-                log.exception("event listener %s failed on %s", impl.plugin_name, event.type)
-    return tasks
+    return [spawn(_call(impl.plugin_name, impl, event, timeout), name=f"on_event:{impl.plugin_name}")
+            for impl in pm.hook.on_event.get_hookimpls()]
+
+
+def spawn(coro, *, name: str | None = None) -> asyncio.Task:
+    """Run ``coro`` in the background like a listener, so that :func:`drain` waits for it too.
+
+    For listeners that hand events to their own worker (a webhook queue): the
+    listener returns at once, the worker's task is tracked and awaited at shutdown.
+    """
+    task = asyncio.get_running_loop().create_task(coro, name=name)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+    return task
 
 
 async def drain(timeout: float = LISTENER_TIMEOUT + 1) -> None:
-    """Wait for listeners still running (used at shutdown and in tests)."""
-    if _background:
-        await asyncio.wait(list(_background), timeout=timeout)
+    """Wait for this loop's listeners still running (used at shutdown and in tests)."""
+    loop = asyncio.get_running_loop()
+    # a task of another loop (an earlier test, a finished server) cannot be awaited here
+    mine = [t for t in _background if t.get_loop() is loop]
+    if mine:
+        await asyncio.wait(mine, timeout=timeout)

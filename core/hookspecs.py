@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from core.domain.plans import PlanDraft
     from core.domain.validation import DeliveryDraft, EpisodeDraft
     from core.events import Event
+    from core.imports import Importer
+    from core.store.exports import Exporter
     from core.store.indicators import IndicatorSource
 
 hookspec = pluggy.HookspecMarker("kopiena")
@@ -135,10 +137,33 @@ def on_event(event: Event) -> None:
     """Listen to what happens on a node: client registered, assessment recorded, plan approved,
     episode started or ended, deliveries recorded (``event.type``, see ``core.events``).
 
-    Called after the change is committed, never inside its transaction. A
-    coroutine function runs in the background with a timeout; a plain function
-    runs at once and must be quick. An exception or a timeout is logged and
-    isolated: it never reaches the request. Return values are ignored.
+    Called after the change is committed, never inside its transaction. Each
+    listener runs in the background with a timeout: a coroutine function on the
+    event loop, a plain function in a worker thread. An exception or a timeout
+    is logged and isolated: it never reaches the request. Return values are ignored.
+    """
+
+
+@hookspec
+def importers() -> list[Importer] | None:
+    """Named importers for municipal systems, used by ``kopiena import <name> <source>``.
+
+    Called when an import starts (and by ``kopiena plugins``). Return
+    :class:`core.imports.Importer` instances; each ``read(source, context)``
+    yields the records of ``core.imports`` (clients, episodes, deliveries, each
+    with an external id and a line number). All results are collected; two
+    importers with the same name are an error.
+    """
+
+
+@hookspec
+def exporters() -> list[Exporter] | None:
+    """Named exports of the node's data for municipal systems, used by ``kopiena export <name>``.
+
+    Called when an export starts. Return :class:`core.store.exports.Exporter`
+    instances; each ``export(session, params)`` computes a table for a month in
+    SQL. All results are collected; the built-in plugin provides ``deliveries``
+    and ``costs``; two exporters with the same name are an error.
     """
 
 

@@ -38,6 +38,14 @@ def rate_tier(service: ServiceType, care_level: int | None, candidates: list[Rat
     return choose_rate(candidates, care_level)
 
 
+@hookimpl
+def exporters() -> list:
+    # imported here: the plugin manager loads this module before any database code is needed
+    from core.store.exports import BUILTIN_EXPORTERS
+
+    return list(BUILTIN_EXPORTERS)
+
+
 ADULT_INSTRUMENT = Path(__file__).parent / "instruments" / "sis_adult"
 
 

@@ -1,0 +1,168 @@
+"""The ``spreadsheet`` importer: a municipal social service's CSV or XLSX, one row per person-service episode.
+
+``kopiena import spreadsheet klienti.csv --region zemgale``. Each row gives a
+client record (the person, by personal code), an episode record (the service
+granted from a start date) and, when the row lists delivery dates, one
+delivery record per date. The layout is in :mod:`plugins.spreadsheet.layout`
+and in docs/plugins.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from core import hookimpl
+from core.imports import (
+    ClientRecord,
+    DeliveryRecord,
+    EpisodeRecord,
+    ImportContext,
+    Importer,
+    ImportSourceError,
+    Record,
+    RejectedRecord,
+)
+
+from . import sources
+from .layout import (
+    COLUMNS,
+    FIELD_COLUMNS,
+    HEADER,
+    RECIPIENTS,
+    TARGET_GROUPS,
+    CellError,
+    match_headers,
+    municipality_code,
+    parse_date,
+    parse_dates,
+    parse_units,
+    service_code,
+    text,
+)
+from .layout import lookup as label_code
+
+
+def client_id(personal_code: str) -> str:
+    """A person's external id: derived from the personal code, so every sheet names a person the same way
+    without repeating the code itself in ``external_refs``."""
+    digits = re.sub(r"\D", "", personal_code)
+    return "pk-" + hashlib.blake2b(digits.encode(), digest_size=12).hexdigest()
+
+
+@dataclass
+class _Seen:
+    rows: dict[tuple[str, ...], int] = field(default_factory=dict)
+    episodes: dict[str, int] = field(default_factory=dict)
+
+
+def _required(values: dict[str, Any], key: str) -> Any:
+    value = values.get(key)
+    if not text(value):
+        raise CellError(HEADER[key], f"{HEADER[key]} is empty.", "MISSING_VALUE")
+    return value
+
+
+class SpreadsheetImporter(Importer):
+    name = "spreadsheet"
+    description = ("A municipal social service's CSV (UTF-8 or Windows-1257) or XLSX: one row per person-service "
+                   "episode, Latvian headers, dates DD.MM.YYYY, decimal commas.")
+    columns = FIELD_COLUMNS
+
+    def size(self, source: str) -> int | None:
+        if source.startswith(("http://", "https://")):
+            return None
+        try:
+            data = sources.fetch(source)
+        except ImportSourceError:
+            return None
+        if sources.is_xlsx(source, data):
+            return None
+        return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+    def read(self, source: str, context: ImportContext) -> Iterator[Record]:
+        rows = sources.rows(source, context.options.get("sheet"))
+        index: dict[str, int] | None = None
+        seen = _Seen()
+        for line, cells in rows:
+            if not any(text(c) for c in cells):
+                continue  # blank lines are no records
+            if index is None:
+                index, problems = match_headers(cells)
+                if problems:
+                    expected = ", ".join(c.header for c in COLUMNS if c.required)
+                    raise ImportSourceError(f"line {line}: {'; '.join(problems)}. "
+                                            f"Required columns are: {expected}.")
+                continue
+            values = {key: cells[i] if i < len(cells) else None for key, i in index.items()}
+            yield from self.row(line, values, context, seen)
+        if index is None:
+            raise ImportSourceError(f"{source} has no header row (is it empty?)")
+
+    def row(self, line: int, values: dict[str, Any], context: ImportContext, seen: _Seen) -> Iterator[Record]:
+        signature = tuple(text(values.get(c.key)) for c in COLUMNS)
+        if signature in seen.rows:
+            yield RejectedRecord(line, "DUPLICATE_ROW", f"The same row as line {seen.rows[signature]}.")
+            return
+        seen.rows[signature] = line
+        try:
+            records = self.records(line, values, context)
+        except CellError as exc:
+            yield RejectedRecord(line, exc.code, str(exc), exc.column)
+            return
+        episode = records[1]
+        if episode.external_id in seen.episodes:
+            what = "record number" if text(values.get("record_id")) else "person, service and start date"
+            yield RejectedRecord(line, "DUPLICATE_EPISODE", f"Line {seen.episodes[episode.external_id]} has the "
+                                 f"same {what}.", HEADER["record_id" if "record" in what else "start_date"],
+                                 episode.external_id)
+            return
+        seen.episodes[episode.external_id] = line
+        yield from records
+
+    def records(self, line: int, values: dict[str, Any], context: ImportContext) -> list[Record]:
+        """The client, episode and delivery records of one row (or a :class:`CellError`)."""
+        code = text(_required(values, "personal_code"))
+        start = parse_date(_required(values, "start_date"), HEADER["start_date"])
+        end = parse_date(values["end_date"], HEADER["end_date"]) if text(values.get("end_date")) else None
+        birth = parse_date(values["birth_date"], HEADER["birth_date"]) if text(values.get("birth_date")) else None
+        municipality = municipality_code(context.municipalities, _required(values, "municipality"), start)
+        represents = text(values.get("represents"))
+        client = ClientRecord(
+            external_id=client_id(code), line=line, personal_code=code,
+            given_name=text(values.get("given_name")), family_name=text(values.get("family_name")),
+            target_group=label_code(TARGET_GROUPS, _required(values, "target_group")),
+            municipality_code=municipality, birth_date=birth, address=text(values.get("address")) or None,
+            diagnosis=text(values.get("diagnosis")) or None,
+            recipient_kind=label_code(RECIPIENTS, values.get("recipient")) if text(values.get("recipient"))
+            else "PERSON",
+            represents_external_id=client_id(represents) if represents else None,
+        )
+        service = service_code(context.catalogue, _required(values, "service"))
+        episode_id = text(values.get("record_id")) or f"{client.external_id}/{service}/{start.isoformat()}"
+        episode = EpisodeRecord(episode_id, line, client.external_id, service, municipality, start, end)
+        return [client, episode, *self.deliveries(line, values, episode_id)]
+
+    def deliveries(self, line: int, values: dict[str, Any], episode_id: str) -> list[DeliveryRecord]:
+        has_dates, has_units = text(values.get("delivery_dates")), text(values.get("units"))
+        if not has_dates and not has_units:
+            return []
+        if not has_dates:
+            raise CellError(HEADER["delivery_dates"], "Units are given but no delivery dates.")
+        if not has_units:
+            raise CellError(HEADER["units"], "Give the units delivered on each delivery date.")
+        days = parse_dates(values["delivery_dates"], HEADER["delivery_dates"])
+        units = parse_units(values["units"], len(days), HEADER["units"])
+        return [DeliveryRecord(f"{episode_id}@{day.isoformat()}", line, episode_id, day, u)
+                for day, u in zip(days, units, strict=True)]
+
+
+IMPORTER = SpreadsheetImporter()
+
+
+@hookimpl
+def importers() -> list[Importer]:
+    return [IMPORTER]
