@@ -221,4 +221,18 @@ def validate_plan(plan: PlanDraft) -> list[DomainError] | None:
     """
 
 
+@hookspec
+def access_policy(region: str) -> list[str] | None:
+    """Extra access-policy lines for ``region``'s node, in casbin CSV form.
+
+    Called when a node loads its access policy (at start-up and on every reload).
+    Lines look like ``p, integration, lv/zemgale, plan, write, allow`` (or ``deny``)
+    or ``g, user:<sub>, <role>, <domain>``; their domain must lie within
+    ``lv/<region>``, and a malformed line makes loading fail. The lines apply
+    together with the policy stored in the database but are not stored
+    themselves, so they cannot be edited through the API. Return None for a
+    region that is not yours. All results are collected.
+    """
+
+
 HookResult = Any

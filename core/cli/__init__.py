@@ -7,6 +7,7 @@ from . import node as _node  # noqa: F401,E402
 from . import imports as _imports  # noqa: F401,E402
 from . import plugins as _plugins  # noqa: F401,E402
 from . import schema as _schema  # noqa: F401,E402
+from . import token as _token  # noqa: F401,E402
 from .app import app, main
 
 __all__ = ["app", "main"]

@@ -1,0 +1,126 @@
+"""Access control of one node in one object: tokens -> principal -> policy decisions -> SQL scope.
+
+``Access.open(node)`` builds it at start-up (loading and, if needed, seeding the
+policy). Per request: :meth:`Access.authenticate` turns the ``Authorization``
+header into a :class:`Principal`; :meth:`Access.require` says which of its grants
+allow an action (or raises :class:`Forbidden`); :meth:`Access.scope` gives the
+``WHERE`` builder the read queries apply; :meth:`Access.fields` gives field masking.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement
+
+from core.settings import Settings
+
+from . import audit
+from .domains import DomainCatalogue
+from .errors import Forbidden
+from .fields import PERSONAL_FIELDS, FieldAccess
+from .policy import AccessPolicy
+from .principal import Grant, Principal
+from .scoping import TABLES, Coverage
+from .tokens import TokenVerifier
+
+if TYPE_CHECKING:
+    from core.node import Node
+
+log = logging.getLogger("kopiena.auth")
+
+AGGREGATES_ONLY = {"national_analyst": frozenset({"reference", "indicator"})}
+"""Roles limited to these objects whatever the policy says (DESIGN.md: aggregates only, never personal data)."""
+
+
+class Access:
+    def __init__(self, settings: Settings, *, region: str | None, catalogue: DomainCatalogue,
+                 policy: AccessPolicy, verifier: TokenVerifier) -> None:
+        self.settings = settings
+        self.region = region
+        self.catalogue = catalogue
+        self.policy = policy
+        self.verifier = verifier
+
+    @classmethod
+    async def open(cls, node: Node, *, reload_after: float = 30.0) -> Access:
+        catalogue = DomainCatalogue.from_plugins(node.pm)
+        verifier = TokenVerifier(node.settings, region=node.region, catalogue=catalogue)
+        policy = await AccessPolicy.open(node.engine, catalogue, region=node.region, pm=node.pm,
+                                         reload_after=reload_after)
+        return cls(node.settings, region=node.region, catalogue=catalogue, policy=policy, verifier=verifier)
+
+    async def authenticate(self, authorization: str | None, *, request_id: str | None = None) -> Principal:
+        """The caller of a request (raises :class:`Unauthenticated`), with the policy's grants added."""
+        principal = await self.verifier.authenticate(authorization, request_id=request_id)
+        await self.policy.refresh()
+        return principal.with_grants(self.policy.grants_for(principal.sub, self.region))
+
+    def permitted(self, principal: Principal, obj: str, act: str) -> tuple[Grant, ...]:
+        """The caller's grants that allow ``act`` on ``obj`` (in their own domain and below)."""
+        return tuple(g for g in principal.grants if self.permitted_grant(g, obj, act))
+
+    def coverage(self, principal: Principal, obj: str, act: str) -> Coverage:
+        return Coverage.of(self.permitted(principal, obj, act), self.catalogue)
+
+    def require(self, principal: Principal, obj: str, act: str) -> Coverage:
+        """What ``act`` on ``obj`` is allowed on, or :class:`Forbidden` when it is allowed nowhere."""
+        coverage = self.coverage(principal, obj, act)
+        if not coverage.domains:
+            raise Forbidden(f"Your role may not {act} {obj} data here.")
+        return coverage
+
+    def grant_for(self, principal: Principal, obj: str, act: str, municipality_code: str | None) -> Grant | None:
+        """The most specific grant allowing ``act`` on ``obj`` for a record of ``municipality_code``."""
+        best: Grant | None = None
+        for grant in self.permitted(principal, obj, act):
+            if Coverage.of([grant], self.catalogue).covers_municipality(municipality_code):
+                if best is None or len(grant.domain.parts) > len(best.domain.parts):
+                    best = grant
+        return best
+
+    def scope(self, principal: Principal, act: str = "read"):
+        """``scope(model) -> WHERE clause | None`` for the read queries (unknown tables: no rows)."""
+        cache: dict[type[Any], ColumnElement[bool] | None] = {}
+
+        def where(model: type[Any]) -> ColumnElement[bool] | None:
+            if model not in cache:
+                table = TABLES.get(model)
+                if table is None:
+                    log.warning("no scoping rule for %s: it reads as empty", getattr(model, "__name__", model))
+                    cache[model] = sa.false()
+                else:
+                    cache[model] = table.where(self.coverage(principal, table.object, act))
+            return cache[model]
+
+        return where
+
+    def fields(self, principal: Principal) -> FieldAccess:
+        rules = []
+        for grant in principal.grants:
+            names = frozenset(f for f in PERSONAL_FIELDS if self.permitted_grant(grant, f"personal.{f}", "read"))
+            rules.append((Coverage.of([grant], self.catalogue), names))
+        return FieldAccess(tuple(rules))
+
+    def permitted_grant(self, grant: Grant, obj: str, act: str) -> bool:
+        limit = AGGREGATES_ONLY.get(grant.role)
+        if limit is not None and obj not in limit:
+            return False
+        return self.policy.allowed(grant.role, grant.domain.path, obj, act)
+
+    def personal_reads(self, principal: Principal, reads: Iterable[tuple[int, str, Iterable[str]]]
+                       ) -> list[dict[str, Any]]:
+        """Audit rows for personal data shown: ``(client_id, municipality_code, fields shown)`` each."""
+        rows = []
+        for client_id, municipality, shown in reads:
+            shown = sorted(set(shown))
+            if not shown:
+                continue
+            grant = self.grant_for(principal, "client", "read", municipality)
+            rows.append(audit.event(principal, audit.PERSONAL_READ, "client", client_id, grant=grant,
+                                    domain=self.catalogue.municipality_domain(municipality),
+                                    client_id=client_id, detail={"fields": shown}))
+        return rows
