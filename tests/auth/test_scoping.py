@@ -40,7 +40,7 @@ CASES = [
     ("service provider of Dobele: no assessments or plans",
      [("service_provider", "lv/zemgale/0028000")],
      expect({"dobele"}, PLACES, assessments=set(), plans=set(), plan_items=set())),
-    ("national admin: pseudonymous case records", [("national_admin", "lv")], expect(ALL, PLACES)),
+    ("national admin: places, no case records", [("national_admin", "lv")], expect(set(), PLACES)),
     ("national analyst: nothing person-level", [("national_analyst", "lv")], expect(set())),
     ("auditor of the region: the region's events", [("auditor", "lv/zemgale")],
      expect(set(), audit=set(world.AUDIT_DOMAINS) - {"lv"})),
