@@ -159,7 +159,7 @@ def parse_dates(value: Any, column: str) -> list[date]:
     if isinstance(value, date | datetime):
         return [parse_date(value, column)]
     out: list[date] = []
-    for part in re.split(r"[;\s]+", text(value).replace(" - ", "-").replace("–", "-")):
+    for part in re.split(r"[;\s]+", re.sub(r"\s*[-–—]\s*", "-", text(value))):
         if not part:
             continue
         if "-" in part and "." in part:
