@@ -22,15 +22,6 @@ change data only through ``core.api.writes.write``.
 from __future__ import annotations
 
 import pluggy
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
 from strawberry.printer import print_schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -41,7 +32,8 @@ from .client_changes import ClientMutation
 from .clients import ClientQuery
 from .deliveries import DeliveryMutation, DeliveryQuery
 from .episodes import EpisodeMutation, EpisodeQuery
-from .errors import MaskUnexpectedErrors, NodeSchema
+from .errors import NodeSchema
+from .limits import protections
 from .places import PlaceMutation, PlaceQuery
 from .reference import ReferenceQuery
 from .scalars import SCALAR_OVERRIDES
@@ -49,29 +41,6 @@ from .scalars import SCALAR_OVERRIDES
 QUERY_TYPES: list[type] = [ReferenceQuery, PlaceQuery, ClientQuery, EpisodeQuery, DeliveryQuery]
 MUTATION_TYPES: list[type] = [ClientMutation, PlaceMutation, EpisodeMutation, DeliveryMutation]
 EXTRA_TYPES: list[type] = []
-
-CACHE_SIZE = 256  # distinct query texts kept parsed and validated
-
-
-def protections(settings: Settings) -> list:
-    """Limits and caches, as factories (a fresh extension per request, shared caches).
-
-    The depth and alias rules are built once so that the validation cache,
-    keyed by the rule classes, is hit across requests.
-    """
-    rules = [*QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-             *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules]
-    extensions = [
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: AddValidationRules(rules),
-        lambda: ParserCache(maxsize=CACHE_SIZE),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
-        MaskUnexpectedErrors,
-    ]
-    if settings.production:
-        extensions.append(DisableIntrospection)
-    return extensions
-
 
 def build_schema(pm: pluggy.PluginManager | None = None, settings: Settings | None = None) -> NodeSchema:
     """The schema of a regional node: the areas' root types merged, with limits from ``settings``."""
