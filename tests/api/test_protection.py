@@ -135,3 +135,39 @@ async def test_request_ids_are_generated_when_missing_or_unsafe(api):
     for headers in ({}, {"X-Request-ID": "bad id\nwith newline"}, {"X-Request-ID": "x" * 65}):
         response = await api.http.post("/graphql", headers=headers, json={"query": "{ __typename }"})
         assert len(response.headers["X-Request-ID"]) == 32
+
+
+async def test_parsed_and_validated_documents_are_cached(api):
+    from strawberry.extensions.parser_cache import _get_parse_cache
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    from core.api.limits import CACHE_SIZE
+
+    query = "{ serviceTypes(targetGroup: CHILD_FT) { code } }  # cache probe"
+    await api.data(query)
+    parse, validate = _get_parse_cache(CACHE_SIZE), _get_validate_cache(CACHE_SIZE)
+    parsed, validated = parse.cache_info().hits, validate.cache_info().hits
+    await api.data(query)
+    assert (parse.cache_info().hits, validate.cache_info().hits) == (parsed + 1, validated + 1)
+
+
+async def test_production_mode_hides_introspection_graphiql_and_suggestions(db_url):
+    import httpx
+
+    from core.api import create_app
+    from core.node import Node
+    from core.settings import Settings
+
+    node = Node.open(Settings(db=db_url, region="zemgale", production=True))
+    try:
+        transport = httpx.ASGITransport(app=create_app(node))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            body = (await http.post("/graphql", json={"query": "{ __schema { types { name } } }"})).json()
+            assert body["data"] is None and "introspection" in body["errors"][0]["message"].lower()
+            typo = (await http.post("/graphql", json={"query": "{ client { idd } }"})).json()
+            assert all("Did you mean" not in e["message"] for e in typo["errors"])
+            assert (await http.get("/graphql", headers={"accept": "text/html"})).status_code == 404
+            ok = (await http.post("/graphql", json={"query": "{ municipalities { code } }"})).json()
+            assert len(ok["data"]["municipalities"]) == 28
+    finally:
+        await node.close()
