@@ -29,7 +29,7 @@ from core.store.engine import create_engine
 from core.store.episodes import NewEpisode, NewServicePlace, create_service_place, start_episode
 from core.store.models import Client, Delivery, Institution, Region, ServiceEpisode
 
-from .assessing import record_assessment
+from .assessing import assess
 from .figures import AS_OF
 from .plan import Plan, PlannedPerson, delivery_days, make_plan
 from .shape import REGIONS, region_shape
@@ -125,12 +125,14 @@ class Writer:
             address=i.address, diagnosis=p.diagnosis, recipient_kind=p.recipient_kind,
             represents_client_id=self.client_ids[p.represents] if p.represents else None, **self._residence(p)))
         self.client_ids[p.key] = client.id  # type: ignore[assignment]
-        if p.care_level is not None:
-            await update_client(self.s, self.node, client.id, ClientChanges(care_level=p.care_level))  # type: ignore[arg-type]
         if p.left_on is not None and p.left_on <= self.as_of:
             await record_institution_exit(self.s, self.node, client.id, p.left_on)  # type: ignore[arg-type]
-        if p.assessed_on is not None and p.assessed_on <= self.as_of:
-            self.assessments += await record_assessment(self.s, self.node, client, p)
+        assessed = p.assessed_on is not None and p.assessed_on <= self.as_of
+        if assessed and await assess(self.s, self.node, client, p, self.plan.seed):
+            self.assessments += 1  # the assessment gave the client a care level
+        elif p.care_level is not None and p.target_group == "ADULT_GRT":
+            # no adult instrument installed: the VSAC grouping's care level, which the rate tier rule reads
+            await update_client(self.s, self.node, client.id, ClientChanges(care_level=p.care_level))  # type: ignore[arg-type]
         for e in p.episodes:
             if e.start > self.as_of:
                 continue

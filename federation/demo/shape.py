@@ -17,8 +17,9 @@ Assumptions (documented, and all in this module):
   Zemgale's children likewise over its 22 pre-2021 municipalities.
 - 107 of Zemgale's 154 children started in 2018; every region's adults and
   children start in 2018 in that proportion, the rest in 2017.
-- Assessed people waiting for services: Zemgale's published 242 adults and 297
-  children assessed; other regions in Zemgale's proportion.
+- Assessed people waiting for services: only Zemgale publishes how many were
+  assessed (242 adults, 297 children), so only Zemgale has people assessed and
+  not yet served; elsewhere exactly the people served are assessed.
 - One in six representatives is a foster family, the others legal representatives.
 """
 
@@ -99,8 +100,6 @@ def _scaled(persons: int, mix: dict[str, int], per_person: Fraction) -> dict[str
 ADULT_SERVICES_PER_PERSON = Fraction(sum(f.ZEMGALE_ADULT_SERVICES.values()), f.ZEMGALE_ADULTS)
 CHILD_SERVICES_PER_CHILD = Fraction(sum(f.ZEMGALE_CHILD_SERVICES.values()), f.ZEMGALE_CHILDREN)
 STARTED_2018 = Fraction(f.ZEMGALE_CHILDREN_STARTED_2018, f.ZEMGALE_CHILDREN)
-ADULTS_WAITING = Fraction(f.ZEMGALE_ADULTS_ASSESSED - f.ZEMGALE_ADULTS, f.ZEMGALE_ADULTS)
-CHILDREN_WAITING = Fraction(f.ZEMGALE_CHILDREN_ASSESSED - f.ZEMGALE_CHILDREN, f.ZEMGALE_CHILDREN)
 
 
 def zemgale(municipalities: Sequence[str]) -> RegionShape:
@@ -130,11 +129,9 @@ def other(region: str, municipalities: Sequence[str]) -> RegionShape:
     n_adults = share["adults_community"] + share["adults_left_institution"]
     n_children = share["children"]
     adults = GroupShape(n_adults, _scaled(n_adults, f.ZEMGALE_ADULT_SERVICES, ADULT_SERVICES_PER_PERSON),
-                        even(n_adults, municipalities), round(n_adults * STARTED_2018),
-                        round(n_adults * ADULTS_WAITING))
+                        even(n_adults, municipalities), round(n_adults * STARTED_2018), waiting=0)
     children = GroupShape(n_children, _scaled(n_children, f.ZEMGALE_CHILD_SERVICES, CHILD_SERVICES_PER_CHILD),
-                          even(n_children, municipalities), round(n_children * STARTED_2018),
-                          round(n_children * CHILDREN_WAITING))
+                          even(n_children, municipalities), round(n_children * STARTED_2018), waiting=0)
     if share["representatives"] > n_children:
         raise ValueError(f"{region}: more representatives than children")
     return RegionShape(region, adults, share["adults_left_institution"], children, share["representatives"])

@@ -103,3 +103,28 @@ async def test_rules_hold_in_the_data(zemgale_url):
     assert starts[0] >= date(2017, 1, 1) and starts[1] <= AS_OF
     assert len(left) == 1 and left[0][1] == "VSAC" and left[0][0] <= left[0][2]
     assert waiting == (242 - 63) + (297 - 154)  # assessed by the end of 2018, no service yet
+
+
+async def test_assessed_people_have_an_assessment_before_their_first_service(zemgale_url):
+    from core.store.models import Assessment
+
+    async with q.connect(zemgale_url) as conn:
+        assessed = dict((await conn.execute(
+            select(Client.target_group, func.count(distinct(Assessment.client_id))).join(Assessment)
+            .where(Assessment.complete.is_(True), Assessment.assessed_on <= AS_OF)
+            .group_by(Client.target_group))).all())
+        first = (select(ServiceEpisode.client_id, func.min(ServiceEpisode.start_date).label("first"))
+                 .group_by(ServiceEpisode.client_id).subquery())
+        late_or_missing = await conn.scalar(
+            select(func.count()).select_from(first).join(Client, Client.id == first.c.client_id)
+            .outerjoin(Assessment, (Assessment.client_id == Client.id) & (Assessment.assessed_on < first.c.first))
+            .where(Client.recipient_kind == "PERSON", Assessment.id.is_(None)))
+        families = await conn.scalar(select(func.count()).select_from(Assessment).join(Client)
+                                     .where(Client.recipient_kind != "PERSON"))
+        levels = dict((await conn.execute(
+            select(Client.care_level, func.count()).join(Assessment)
+            .where(Client.target_group == "ADULT_GRT", Client.care_level == Assessment.care_level)
+            .group_by(Client.care_level))).all())
+    assert assessed == {"ADULT_GRT": 242, "CHILD_FT": 297}  # published: assessed by the end of 2018
+    assert late_or_missing == 0 and families == 0
+    assert set(levels) == {1, 2, 3, 4} and sum(levels.values()) == 242
