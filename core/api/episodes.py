@@ -38,13 +38,16 @@ class ServiceEpisode:
     granted_by: str = strawberry.field(description="Code of the municipality that granted the service.")
     start_date: dt.date
     end_date: dt.date | None
+    plan_item_id: strawberry.ID | None = strawberry.field(description="The support plan item this episode "
+                                                                      "implements, if any.")
 
     @classmethod
     def from_row(cls, row: models.ServiceEpisode) -> ServiceEpisode:
         return cls(id=strawberry.ID(str(row.id)), client_id=strawberry.ID(str(row.client_id)),
                    service_code=row.service_code,
                    place_id=strawberry.ID(str(row.place_id)) if row.place_id else None,
-                   granted_by=row.granted_by, start_date=row.start_date, end_date=row.end_date)
+                   granted_by=row.granted_by, start_date=row.start_date, end_date=row.end_date,
+                   plan_item_id=strawberry.ID(str(row.plan_item_id)) if row.plan_item_id else None)
 
     @strawberry.field
     async def client(self, info: strawberry.Info) -> ClientRef | None:
@@ -136,6 +139,9 @@ class StartServiceEpisodeInput:
     start_date: dt.date
     end_date: dt.date | None = None
     place_id: strawberry.ID | None = None
+    plan_item_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The item of the person's approved or active support plan this episode "
+                                  "implements (same service; an approved plan becomes active).")
 
 
 @strawberry.input
@@ -159,10 +165,11 @@ def _payload(outcome) -> ServiceEpisodePayload:
 def _new_episode(data: StartServiceEpisodeInput) -> NewEpisode:
     check = Checked()
     client_id, place_id = check.id(data.client_id, "clientId"), check.id(data.place_id, "placeId")
+    plan_item_id = check.id(data.plan_item_id, "planItemId")
     start, end = check.date(data.start_date, "startDate"), check.date(data.end_date, "endDate")
     check.done()
     return NewEpisode(client_id=client_id, service_code=data.service_code, granted_by=data.granted_by,  # type: ignore[arg-type]
-                      start_date=start, end_date=end, place_id=place_id)  # type: ignore[arg-type]
+                      start_date=start, end_date=end, place_id=place_id, plan_item_id=plan_item_id)  # type: ignore[arg-type]
 
 
 @strawberry.type

@@ -28,19 +28,24 @@ from strawberry.tools import merge_types
 
 from core.settings import Settings
 
+from .assessments import AssessmentMutation, AssessmentQuery
 from .client_changes import ClientMutation
 from .clients import ClientQuery
 from .deliveries import DeliveryMutation, DeliveryQuery
 from .episodes import EpisodeMutation, EpisodeQuery
 from .errors import NodeSchema
+from .instruments import InstrumentQuery
 from .limits import protections
 from .places import PlaceMutation, PlaceQuery
+from .plans import PlanMutation, PlanQuery
 from .reference import ReferenceQuery
 from .scalars import SCALAR_OVERRIDES
 
 QUERY_TYPES: list[type] = [ReferenceQuery, PlaceQuery, ClientQuery, EpisodeQuery, DeliveryQuery]
 MUTATION_TYPES: list[type] = [ClientMutation, PlaceMutation, EpisodeMutation, DeliveryMutation]
 EXTRA_TYPES: list[type] = []
+QUERY_TYPES.extend([InstrumentQuery, AssessmentQuery, PlanQuery])  # needs assessments and support plans
+MUTATION_TYPES.extend([AssessmentMutation, PlanMutation])
 
 def build_schema(pm: pluggy.PluginManager | None = None, settings: Settings | None = None) -> NodeSchema:
     """The schema of a regional node: the areas' root types merged, with limits from ``settings``."""

@@ -75,6 +75,9 @@ def norms_of(node: Node, row: Assessment) -> NormResult:
 
 
 def scores_of(row: Assessment) -> Scores:
+    """The stored scores; a row written around the write path (bare SQL, old data) reads as unscored."""
+    if not row.scores or row.scores == "{}":
+        return Scores(row.instrument_code, row.instrument_version, row.complete, {}, (), row.raw_total or 0, 0, ())
     return Scores.from_json(row.scores)
 
 

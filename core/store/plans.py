@@ -42,6 +42,7 @@ from .assessments import instruments, scores_of
 from .clients import get_client
 from .episodes import occupancy
 from .models import Assessment, Client, ServicePlace, SupportPlan, SupportPlanItem
+from .queries.scope import Scope, scoped
 
 WHO_MAX = 200
 
@@ -316,3 +317,9 @@ async def implement_plan_item(session: AsyncSession, client_id: int, service_cod
         plan.status = PlanStatus.ACTIVE.value
         await session.flush()
     return item
+
+
+async def plans_by_ids(session: AsyncSession, ids: list[int], *, scope: Scope | None = None) -> list[SupportPlan]:
+    """Plans by id, limited in SQL to what the caller may see."""
+    stmt = scoped(select(SupportPlan).where(SupportPlan.id.in_(ids)), SupportPlan, scope)  # type: ignore[attr-defined]
+    return list((await session.execute(stmt)).scalars())
