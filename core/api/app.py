@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -38,6 +39,9 @@ class NodeGraphQL(GraphQL):
 
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
         return await make_context(self.node, request, response)
+
+    def encode_json(self, data: object) -> str:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))  # Latvian names stay readable
 
     async def execute_operation(self, request, request_adapter, request_data, context, root_value,  # type: ignore[override]
                                 sub_response):

@@ -38,6 +38,7 @@ def node_command(
     if not settings.region:
         raise typer.BadParameter("say which region: --region or KOPIENA_REGION", param_hint="--region")
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # /readyz asks for the revision on every probe
     node = Node.open(settings)
     if not run(_migrations_current(node)):
         err_console.print("[yellow]warning:[/] the database schema is not current; run `kopiena db upgrade` "
