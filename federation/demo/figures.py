@@ -115,7 +115,9 @@ def percent(received: int, planned: int) -> Decimal:
 
 def as_published(value: Decimal, published: Decimal) -> Decimal:
     """``value`` rounded (half up) to the precision the published figure has (36% vs 46.5%)."""
-    return value.quantize(Decimal(1).scaleb(published.as_tuple().exponent), ROUND_HALF_UP)
+    exponent = published.as_tuple().exponent
+    assert isinstance(exponent, int), "a published figure is a finite number"
+    return value.quantize(Decimal(1).scaleb(exponent), ROUND_HALF_UP)
 
 
 def published() -> dict:

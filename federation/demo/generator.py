@@ -187,7 +187,8 @@ async def _other_regions(url: str, region: str) -> list[str]:
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
-            return list((await conn.execute(select(Region.code).where(Region.code != region))).scalars())
+            rows = await conn.execute(select(Region.code).where(Region.code != region))  # type: ignore[call-overload]
+            return list(rows.scalars())
     finally:
         await engine.dispose()
 

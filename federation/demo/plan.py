@@ -242,7 +242,7 @@ DEFAULT_CADENCE = (7, "1", 1)
 def delivery_days(service_code: str, start: date, until: date) -> list[tuple[date, str]]:
     """The (day, units) of an episode's deliveries from ``start`` up to ``until``."""
     every, units, days = CADENCE.get(service_code, DEFAULT_CADENCE)
-    out = []
+    out: list[tuple[date, str]] = []
     visit = start
     while visit <= until:
         out.extend((visit + timedelta(days=d), units) for d in range(days) if visit + timedelta(days=d) <= until)
