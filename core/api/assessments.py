@@ -271,7 +271,7 @@ class RatingInput:
 @strawberry.input(description="A whole assessment in one call: every item, or a draft with some of them.")
 class RecordAssessmentInput:
     client_id: strawberry.ID
-    instrument: str = strawberry.field(description="Instrument code, e.g. SIS_ADULT.")
+    instrument: str = strawberry.field(description="Instrument code (see assessmentInstruments).")
     version: str
     assessed_on: dt.date
     ratings: list[RatingInput]

@@ -6,7 +6,7 @@ without one every assessment reads ``NO_NORM_TABLE`` and carries raw scores
 only. A table is usually kept as CSV (see :func:`parse_norm_table_csv`)::
 
     table,key,raw_min,raw_max,value,percentile
-    area,HOME_LIVING,0,10,1,1
+    area,<area code>,0,10,1,1
     ...
     index,,0,20,60,1
 
