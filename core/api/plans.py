@@ -104,7 +104,7 @@ def _items(check: Checked, items: list[SupportPlanItemInput]) -> list[NewPlanIte
     for n, i in enumerate(items):
         out.append(NewPlanItem(
             service_code=i.service_code, quantity=check.decimal(i.quantity, f"items.{n}.quantity"),  # type: ignore[arg-type]
-            per=i.per.value, start_date=check.date(i.start_date, f"items.{n}.startDate"),  # type: ignore[arg-type]
+            per=i.per.value, start_date=check.date(i.start_date, f"items.{n}.startDate"),  # type: ignore[arg-type,attr-defined]
             end_date=check.date(i.end_date, f"items.{n}.endDate"), place_id=check.id(i.place_id, f"items.{n}.placeId")))
     return out
 

@@ -96,7 +96,7 @@ async def _draft_to_replace(session: AsyncSession, draft_id: int, client_id: int
 
 
 async def _newest_complete_after(session: AsyncSession, client_id: int, day: date, not_id: int | None) -> bool:
-    later = select(Assessment.id).where(Assessment.client_id == client_id, Assessment.complete.is_(True),
+    later = select(Assessment.id).where(Assessment.client_id == client_id, Assessment.complete.is_(True),  # type: ignore[attr-defined]
                                         Assessment.assessed_on > day)
     if not_id is not None:
         later = later.where(Assessment.id != not_id)
@@ -123,11 +123,16 @@ async def record_assessment(session: AsyncSession, node: Node, data: NewAssessme
     ratings = check_ratings(instrument, data.ratings, complete=not data.draft)
     scores = score(instrument, ratings)
     level = care_level_of(node, instrument, scores, TargetGroup(client.target_group)) if scores.complete else None
-    row = draft or Assessment(client_id=client.id)  # type: ignore[arg-type]
-    row.instrument_code, row.instrument_version = instrument.code, instrument.version
-    row.assessed_on, row.assessor, row.complete = data.assessed_on, assessor, scores.complete
-    row.ratings, row.scores = json.dumps(ratings, sort_keys=True), scores.to_json()
-    row.raw_total, row.care_level = scores.total, level
+    values = dict(client_id=client.id, instrument_code=instrument.code, instrument_version=instrument.version,
+                  assessed_on=data.assessed_on, assessor=assessor, complete=scores.complete,
+                  ratings=json.dumps(ratings, sort_keys=True), scores=scores.to_json(), raw_total=scores.total,
+                  care_level=level)
+    if draft is None:
+        row = Assessment(**values)
+    else:
+        row = draft
+        for key, value in values.items():
+            setattr(row, key, value)
     session.add(row)
     await session.flush()
     if level is not None and not await _newest_complete_after(session, client.id, data.assessed_on, row.id):
