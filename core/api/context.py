@@ -56,7 +56,10 @@ class Context:
 
     @asynccontextmanager
     async def db(self) -> AsyncIterator[AsyncSession]:
-        """The request's read session, for one resolver at a time."""
+        """The request's read session, for one resolver at a time.
+
+        Await no dataloader inside it: loaders take the same lock (the request would wait for itself).
+        """
         async with self._lock:
             if self._session is None:
                 self._session = self.node.sessions()

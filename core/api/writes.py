@@ -52,11 +52,19 @@ async def write(info: strawberry.Info, work: Callable[[AsyncSession], Awaitable[
     except (DomainError, DomainErrors) as exc:
         return Outcome(errors=user_errors(exc, rename))
     except IntegrityError as exc:
-        # the write path checked everything first; only a concurrent change gets here
-        log.warning("request %s: integrity error, nothing written: %s", ctx.request_id, exc.orig)
+        if not is_unique_violation(exc):
+            raise  # the write path let through what the database forbids: a bug, masked and logged
+        # the write path checked for duplicates first; only a concurrent change of the same data gets here
+        log.warning("request %s: concurrent change, nothing written: %s", ctx.request_id, exc.orig)
         return Outcome(errors=[CONFLICT])
     await ctx.changed()
     return Outcome(value=value)
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """A unique key taken by another transaction (SQLSTATE 23505 on PostgreSQL, "UNIQUE" on SQLite)."""
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
 
 
 def fire(info: strawberry.Info, event_type: str, **data: Any) -> None:

@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from ..models import Client, ServiceEpisode
 from .paging import Page, count, keyset_page
@@ -36,12 +37,12 @@ def _like(text: str) -> str:
 
 
 def _episode_condition(f: ClientFilter):
-    conditions = [ServiceEpisode.client_id == Client.id]
+    conditions: list[ColumnElement[bool]] = [col(ServiceEpisode.client_id) == Client.id]
     if f.service_code is not None:
-        conditions.append(ServiceEpisode.service_code == f.service_code)
+        conditions.append(col(ServiceEpisode.service_code) == f.service_code)
     if f.active_on is not None:
-        conditions += [ServiceEpisode.start_date <= f.active_on,
-                       or_(ServiceEpisode.end_date.is_(None), ServiceEpisode.end_date >= f.active_on)]
+        conditions += [col(ServiceEpisode.start_date) <= f.active_on,
+                       or_(col(ServiceEpisode.end_date).is_(None), ServiceEpisode.end_date >= f.active_on)]
     return exists().where(*conditions)
 
 
@@ -58,8 +59,8 @@ def filtered(f: ClientFilter | None, scope: Scope | None) -> Select:
     text = (f.search or "").strip()
     if text:
         pattern = _like(text)
-        full = Client.given_name + " " + Client.family_name
-        stmt = stmt.where(or_(*(c.ilike(pattern, escape="\\") for c in (Client.given_name, Client.family_name, full))))
+        given, family = col(Client.given_name), col(Client.family_name)
+        stmt = stmt.where(or_(*(c.ilike(pattern, escape="\\") for c in (given, family, given + " " + family))))
     return stmt
 
 
@@ -73,5 +74,5 @@ async def count_clients(session: AsyncSession, f: ClientFilter | None, *, scope:
 
 
 async def clients_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None) -> list[Client]:
-    stmt = scoped(select(Client).where(Client.id.in_(list(ids))), Client, scope)
+    stmt = scoped(select(Client).where(col(Client.id).in_(list(ids))), Client, scope)
     return list((await session.execute(stmt)).scalars())

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from ..models import Delivery, ServiceEpisode
 from .paging import Page, count, keyset_page
@@ -76,13 +77,13 @@ async def total_cost(session: AsyncSession, f: DeliveryFilter | None, *, scope: 
 
 async def deliveries_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None
                             ) -> list[Delivery]:
-    stmt = scoped(select(Delivery).where(Delivery.id.in_(list(ids))), Delivery, scope)
+    stmt = scoped(select(Delivery).where(col(Delivery.id).in_(list(ids))), Delivery, scope)
     return list((await session.execute(stmt)).scalars())
 
 
 async def deliveries_by_episode_ids(session: AsyncSession, episode_ids: Iterable[int], *,
                                     scope: Scope | None = None) -> list[Delivery]:
-    stmt = scoped(select(Delivery).where(Delivery.episode_id.in_(list(episode_ids))), Delivery, scope)
+    stmt = scoped(select(Delivery).where(col(Delivery.episode_id).in_(list(episode_ids))), Delivery, scope)
     stmt = stmt.order_by(Delivery.episode_id, Delivery.date)
     return list((await session.execute(stmt)).scalars())
 
@@ -93,7 +94,7 @@ async def deliveries_by_client_ids(session: AsyncSession, client_ids: Iterable[i
     """(client id, delivery) pairs of all ``client_ids``, each client's in date order."""
     stmt = (select(ServiceEpisode.client_id, Delivery)
             .join(ServiceEpisode, ServiceEpisode.id == Delivery.episode_id)
-            .where(ServiceEpisode.client_id.in_(list(client_ids))))
+            .where(col(ServiceEpisode.client_id).in_(list(client_ids))))
     stmt = scoped(stmt, Delivery, scope)
     if date_from is not None:
         stmt = stmt.where(Delivery.date >= date_from)

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from ..models import ServiceEpisode
 from .paging import Page, count, keyset_page
@@ -38,11 +39,12 @@ def filtered(f: EpisodeFilter | None, scope: Scope | None) -> Select:
         if value is not None:
             stmt = stmt.where(column == value)
     if f.date_from is not None:
-        stmt = stmt.where(or_(ServiceEpisode.end_date.is_(None), ServiceEpisode.end_date >= f.date_from))
+        stmt = stmt.where(or_(col(ServiceEpisode.end_date).is_(None), ServiceEpisode.end_date >= f.date_from))
     if f.date_to is not None:
         stmt = stmt.where(ServiceEpisode.start_date <= f.date_to)
     if f.open is not None:
-        stmt = stmt.where(ServiceEpisode.end_date.is_(None) if f.open else ServiceEpisode.end_date.is_not(None))
+        end = col(ServiceEpisode.end_date)
+        stmt = stmt.where(end.is_(None) if f.open else end.is_not(None))
     return stmt
 
 
@@ -57,13 +59,14 @@ async def count_episodes(session: AsyncSession, f: EpisodeFilter | None, *, scop
 
 async def episodes_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None
                           ) -> list[ServiceEpisode]:
-    stmt = scoped(select(ServiceEpisode).where(ServiceEpisode.id.in_(list(ids))), ServiceEpisode, scope)
+    stmt = scoped(select(ServiceEpisode).where(col(ServiceEpisode.id).in_(list(ids))), ServiceEpisode, scope)
     return list((await session.execute(stmt)).scalars())
 
 
 async def episodes_by_client_ids(session: AsyncSession, client_ids: Iterable[int], *, scope: Scope | None = None
                                  ) -> list[ServiceEpisode]:
     """Episodes of all ``client_ids`` in one statement, each client's in start order."""
-    stmt = scoped(select(ServiceEpisode).where(ServiceEpisode.client_id.in_(list(client_ids))), ServiceEpisode, scope)
+    stmt = scoped(select(ServiceEpisode).where(col(ServiceEpisode.client_id).in_(list(client_ids))),
+                  ServiceEpisode, scope)
     stmt = stmt.order_by(ServiceEpisode.client_id, ServiceEpisode.start_date, ServiceEpisode.id)
     return list((await session.execute(stmt)).scalars())

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from ..models import (
     DIPlanTargetRow,
@@ -26,13 +27,13 @@ async def municipalities(session: AsyncSession, *, on: date | None = None, scope
     stmt = scoped(select(MunicipalityRow), MunicipalityRow, scope)
     if on is not None:
         stmt = stmt.where(MunicipalityRow.valid_from <= on,
-                          or_(MunicipalityRow.valid_to.is_(None), MunicipalityRow.valid_to >= on))
+                          or_(col(MunicipalityRow.valid_to).is_(None), MunicipalityRow.valid_to >= on))
     return list((await session.execute(stmt.order_by(MunicipalityRow.code))).scalars())
 
 
 async def municipalities_by_codes(session: AsyncSession, codes: Iterable[str], *, scope: Scope | None = None
                                   ) -> list[MunicipalityRow]:
-    stmt = scoped(select(MunicipalityRow).where(MunicipalityRow.code.in_(list(codes))), MunicipalityRow, scope)
+    stmt = scoped(select(MunicipalityRow).where(col(MunicipalityRow.code).in_(list(codes))), MunicipalityRow, scope)
     return list((await session.execute(stmt)).scalars())
 
 
@@ -41,13 +42,13 @@ async def service_types(session: AsyncSession, *, target_group: str | None = Non
     stmt = scoped(select(ServiceTypeRow), ServiceTypeRow, scope)
     if target_group is not None:
         # target_groups is a comma-separated list of codes; the commas around it make the match exact
-        stmt = stmt.where(("," + ServiceTypeRow.target_groups + ",").contains(f",{target_group},"))
+        stmt = stmt.where(("," + col(ServiceTypeRow.target_groups) + ",").contains(f",{target_group},"))
     return list((await session.execute(stmt.order_by(ServiceTypeRow.code))).scalars())
 
 
 async def service_types_by_codes(session: AsyncSession, codes: Iterable[str], *, scope: Scope | None = None
                                  ) -> list[ServiceTypeRow]:
-    stmt = scoped(select(ServiceTypeRow).where(ServiceTypeRow.code.in_(list(codes))), ServiceTypeRow, scope)
+    stmt = scoped(select(ServiceTypeRow).where(col(ServiceTypeRow.code).in_(list(codes))), ServiceTypeRow, scope)
     return list((await session.execute(stmt)).scalars())
 
 
@@ -56,7 +57,7 @@ async def rates(session: AsyncSession, *, as_of: date | None = None, service_cod
     """Rates (every tier), those valid on ``as_of`` when given."""
     stmt = scoped(select(RateRow), RateRow, scope)
     if as_of is not None:
-        stmt = stmt.where(RateRow.valid_from <= as_of, or_(RateRow.valid_to.is_(None), RateRow.valid_to >= as_of))
+        stmt = stmt.where(RateRow.valid_from <= as_of, or_(col(RateRow.valid_to).is_(None), RateRow.valid_to >= as_of))
     if service_code is not None:
         stmt = stmt.where(RateRow.service_code == service_code)
     stmt = stmt.order_by(RateRow.service_code, RateRow.tier, RateRow.valid_from)
@@ -64,7 +65,7 @@ async def rates(session: AsyncSession, *, as_of: date | None = None, service_cod
 
 
 async def rates_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None) -> list[RateRow]:
-    stmt = scoped(select(RateRow).where(RateRow.id.in_(list(ids))), RateRow, scope)
+    stmt = scoped(select(RateRow).where(col(RateRow.id).in_(list(ids))), RateRow, scope)
     return list((await session.execute(stmt)).scalars())
 
 
@@ -80,7 +81,7 @@ async def service_places(session: AsyncSession, *, service_code: str | None = No
 
 async def service_places_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None
                                 ) -> list[ServicePlace]:
-    stmt = scoped(select(ServicePlace).where(ServicePlace.id.in_(list(ids))), ServicePlace, scope)
+    stmt = scoped(select(ServicePlace).where(col(ServicePlace.id).in_(list(ids))), ServicePlace, scope)
     return list((await session.execute(stmt)).scalars())
 
 
@@ -88,8 +89,8 @@ async def occupancy_by_place(session: AsyncSession, ids: Iterable[int], on: date
     """People in each place on ``on`` (episodes started by then and not ended before), counted in SQL."""
     stmt = (
         select(ServiceEpisode.place_id, func.count())
-        .where(ServiceEpisode.place_id.in_(list(ids)), ServiceEpisode.start_date <= on,
-               or_(ServiceEpisode.end_date.is_(None), ServiceEpisode.end_date >= on))
+        .where(col(ServiceEpisode.place_id).in_(list(ids)), ServiceEpisode.start_date <= on,
+               or_(col(ServiceEpisode.end_date).is_(None), ServiceEpisode.end_date >= on))
         .group_by(ServiceEpisode.place_id)
     )
     return {int(place): int(n) for place, n in (await session.execute(stmt)).all()}
@@ -105,7 +106,7 @@ async def institutions(session: AsyncSession, *, municipality_code: str | None =
 
 async def institutions_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None
                               ) -> list[Institution]:
-    stmt = scoped(select(Institution).where(Institution.id.in_(list(ids))), Institution, scope)
+    stmt = scoped(select(Institution).where(col(Institution.id).in_(list(ids))), Institution, scope)
     return list((await session.execute(stmt)).scalars())
 
 
@@ -114,6 +115,8 @@ async def targets(session: AsyncSession, *, target_group: str | None = None, sco
     stmt = scoped(select(DIPlanTargetRow), DIPlanTargetRow, scope)
     if target_group is not None:
         stmt = stmt.where(DIPlanTargetRow.target_group == target_group)
-    stmt = stmt.order_by(DIPlanTargetRow.target_group, DIPlanTargetRow.due, DIPlanTargetRow.service_code.is_not(None),
-                         DIPlanTargetRow.service_code, DIPlanTargetRow.recipient, DIPlanTargetRow.id)
+    # unique-person targets (no service) first within a group and due date
+    stmt = stmt.order_by(DIPlanTargetRow.target_group, DIPlanTargetRow.due,
+                         col(DIPlanTargetRow.service_code).is_not(None), DIPlanTargetRow.service_code,
+                         DIPlanTargetRow.recipient, DIPlanTargetRow.id)
     return list((await session.execute(stmt)).scalars())
