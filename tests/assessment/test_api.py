@@ -328,3 +328,14 @@ async def test_nested_assessments_and_plans_use_dataloaders(api):
     assert last["assessments"][1]["changesSincePrevious"]["totalChange"] == JANIS.total - LIGA.total
     assert len(last["supportPlans"][0]["items"]) == 7
     assert {i["serviceCode"]: i["planned"] for i in last["supportPlans"][0]["items"]}["HOME_CARE"] == "67.43"
+
+
+async def test_care_level_thresholds_through_graphql(api):
+    from .examples import adult_with_total
+
+    for total, level in ((146, 1), (147, 2), (293, 2), (294, 3), (440, 3), (441, 4)):
+        client = await api.register()
+        ratings = [{"item": r.item, "value": r.value, **({"scale": r.scale} if r.scale else {})}
+                   for r in adult_with_total(total)]
+        got = (await api.mutate(RECORD, "recordAssessment", **_assessment(client["id"], ratings=ratings)))
+        assert (got["assessment"]["rawTotal"], got["assessment"]["careLevel"]) == (total, level)
