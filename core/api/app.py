@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import HTTPException
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -40,6 +41,13 @@ class NodeGraphQL(GraphQL):
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
         return await make_context(self.node, request, response)
 
+    async def parse_http_body(self, request_adapter: Any) -> Any:
+        data = await super().parse_http_body(request_adapter)
+        if _has_nul(data):
+            # PostgreSQL cannot store or compare text with NUL; refuse it before it reaches a query
+            raise HTTPException(400, "Text cannot contain the NUL character (\\u0000).")
+        return data
+
     def encode_json(self, data: object) -> str:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))  # Latvian names stay readable
 
@@ -50,6 +58,18 @@ class NodeGraphQL(GraphQL):
                                                    sub_response)
         finally:
             await context.close()
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value  # escapes inside the query text are refused by a validation rule
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v) for v in value)
+    if hasattr(value, "query"):  # strawberry's parsed request (one operation or a batch)
+        return _has_nul(value.query) or _has_nul(value.variables) or _has_nul(value.operation_name)
+    return False
 
 
 class BodyTooLarge(Exception):

@@ -15,6 +15,7 @@ from core.store.queries.clients import ClientFilter
 from .assessments import Assessment, SupportPlan
 from .deliveries import Delivery, FundingCost, total
 from .enums import RecipientKind, Residence, TargetGroup, value
+from .errors import bad_input
 from .pagination import Connection, connection, decode_cursor, page_size
 from .reference import Institution, Municipality, ServiceType, load_municipality
 from .scalars import date_arg, lookup_id
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from .episodes import ServiceEpisode
 
 EpisodeRef = Annotated["ServiceEpisode", strawberry.lazy("core.api.episodes")]
+MAX_SEARCH = 100
 
 
 def _id(value: int | None) -> strawberry.ID | None:
@@ -135,6 +137,8 @@ class ClientFilterInput:
     search: str | None = strawberry.field(default=None, description="Text in the given or family name.")
 
     def to_filter(self) -> ClientFilter:
+        if self.search is not None and len(self.search) > MAX_SEARCH:
+            raise bad_input(f"Search for at most {MAX_SEARCH} characters.", field="filter.search")
         return ClientFilter(
             municipality_code=self.municipality_code, target_group=value(self.target_group),
             residence=value(self.residence), recipient_kind=value(self.recipient_kind),

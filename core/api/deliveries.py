@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from core.domain.errors import InvalidValue
 from core.events import DELIVERIES_RECORDED
 from core.store import models
 from core.store.deliveries import DeliveryInput, record_deliveries
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from .episodes import ServiceEpisode
 
 Episode = Annotated["ServiceEpisode", strawberry.lazy("core.api.episodes")]
+MAX_BATCH = 1000  # rows of one recordDeliveries: years of daily deliveries, well inside the drivers' limits
 
 
 @strawberry.type(description="What one funding source paid.")
@@ -154,6 +156,8 @@ class RecordDeliveriesPayload:
 
 
 def _rows(data: RecordDeliveriesInput) -> tuple[int | None, list[DeliveryInput]]:
+    if len(data.deliveries) > MAX_BATCH:
+        raise InvalidValue(f"At most {MAX_BATCH} deliveries in one batch; split it.", field="deliveries")
     check = Checked()
     episode_id = check.id(data.episode_id, "episodeId")
     rows = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from graphql import GraphQLError, SelectionSetNode, ValidationContext, ValidationRule
+from graphql import GraphQLError, SelectionSetNode, StringValueNode, ValidationContext, ValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -37,6 +37,14 @@ class NoEmptySelections(ValidationRule):
             self.report_error(GraphQLError("A selection set cannot be empty: ask for at least one field.", node))
 
 
+class NoNulInStrings(ValidationRule):
+    """A NUL character in a string literal (``"\\u0000"``): PostgreSQL can neither store nor compare it."""
+
+    def enter_string_value(self, node: StringValueNode, *_args) -> None:
+        if "\x00" in node.value:
+            self.report_error(GraphQLError("Text cannot contain the NUL character (\\u0000).", node))
+
+
 def guarded(rule: type[ValidationRule]) -> type[ValidationRule]:
     """``rule`` (one that does its work when constructed, like strawberry's limiters), failing closed:
     a document it cannot measure is refused with a validation error instead of a server error."""
@@ -57,7 +65,7 @@ def guarded(rule: type[ValidationRule]) -> type[ValidationRule]:
 def protections(settings: Settings) -> list:
     limits = [*QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
               *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules]
-    rules = [NoEmptySelections, *(guarded(rule) for rule in limits)]
+    rules = [NoEmptySelections, NoNulInStrings, *(guarded(rule) for rule in limits)]
     extensions = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(rules),

@@ -30,6 +30,7 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ID_DIGITS = re.compile(r"^[0-9]{1,10}$")
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 CENT = Decimal("0.01")
+MAX_DIGITS = 15
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,12 @@ def to_date(value: object, field: str) -> dt.date | None:
 
 
 def to_decimal(value: object, field: str) -> Decimal | None:
-    if value is None or isinstance(value, Decimal):
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        # beyond 15 digits on either side of the point no amount or unit makes sense (and rounding would fail)
+        if value.is_finite() and abs(value.adjusted()) > MAX_DIGITS:
+            raise InvalidValue(f"{str(value)[:40]} is too large or too precise a number.", field=field)
         return value
     raw = value.raw if isinstance(value, Malformed) else value
     raise InvalidValue(f"{raw!r} is not a number.", field=field)

@@ -233,3 +233,31 @@ async def test_respite_care_over_thirty_days_a_year(api):
     # five more fit into 2018, and the next year starts again from zero
     await api.record(respite["id"], [((date(2018, 6, 1) + timedelta(days=i)).isoformat(), 1) for i in range(5)])
     await api.record(respite["id"], [((date(2019, 1, 1) + timedelta(days=i)).isoformat(), 1) for i in range(30)])
+
+
+async def test_text_with_nul_characters_is_refused_before_any_query(api):
+    """PostgreSQL can neither store nor compare NUL; SQLite would store it. Refused on both, nothing written."""
+    before = await api.rows()
+    input = adult(givenName="An\x00na")
+    response = await api.post(REGISTER, input=input)
+    assert response.status_code == 400 and "NUL" in response.text
+    response = await api.post("query($f: ClientFilter) { clients(filter: $f) { totalCount } }", f={"search": "a\x00"})
+    assert response.status_code == 400
+    body = await api('mutation { registerClient(input: {personalCode: "170580-10019", givenName: "An\\u0000na", '
+                     'familyName: "B", targetGroup: ADULT_GRT, municipalityCode: "0003000"}) { client { id } } }')
+    assert body["data"] is None and "NUL" in body["errors"][0]["message"]
+    assert await api.rows() == before
+
+
+async def test_absurd_numbers_and_batches_are_refused(api):
+    client = await api.register()
+    home = await api.start(client["id"], "HOME_CARE", "2018-03-01")
+    huge = {"episodeId": home["id"], "deliveries": [{"date": "2018-03-02", "units": "1e999999999"}]}
+    await refused(api, RECORD, "recordDeliveries", huge, ("INVALID_VALUE", "deliveries.0.units"))
+    tiny = {"episodeId": home["id"], "deliveries": [{"date": "2018-03-02", "units": "1e-400"}]}
+    await refused(api, RECORD, "recordDeliveries", tiny, ("INVALID_VALUE", "deliveries.0.units"))
+    rows = [{"date": "2018-03-02", "units": 1}] * 1001
+    await refused(api, RECORD, "recordDeliveries", {"episodeId": home["id"], "deliveries": rows},
+                  ("INVALID_VALUE", "deliveries"))
+    body = await api("query($f: ClientFilter) { clients(filter: $f) { totalCount } }", f={"search": "x" * 101})
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "filter.search"}
