@@ -58,14 +58,16 @@ def _kinds(counter) -> str:
 
 def print_summary(report: ImportReport, reject_path: Path | None) -> None:
     table = Table(show_header=False, box=None, padding=(0, 2))
-    table.add_row("read", f"{len(report.lines)} lines: {_kinds(report.read)}")
+    table.add_row("read", f"{len(report.lines)} line{'' if len(report.lines) == 1 else 's'}: {_kinds(report.read)}")
     table.add_row("written", _kinds(report.written))
     if sum(report.linked.values()):
         table.add_row("linked", f"{_kinds(report.linked)} already registered")
     if sum(report.updated.values()):
         table.add_row("updated", f"{_kinds(report.updated)} (ended since)")
-    table.add_row("unchanged", f"{_kinds(report.unchanged)} imported before")
-    table.add_row("rejected", f"{len(report.rejected)} records on {len(report.rejected_lines)} lines")
+    if sum(report.unchanged.values()):
+        table.add_row("unchanged", f"{_kinds(report.unchanged)} imported before")
+    lines = len(report.rejected_lines)
+    table.add_row("rejected", f"{len(report.rejected)} records on {lines} line{'' if lines == 1 else 's'}")
     for code, n in sorted(report.by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
         table.add_row("", f"{code}: {n}")
     console.print(f"[bold]{report.importer}[/] {report.source} (system {report.system})", highlight=False)
@@ -155,4 +157,5 @@ def export_command(
         typer.echo(text, nl=not text.endswith("\n"))
     else:
         output.write_text(text, encoding="utf-8")
-        err_console.print(f"{len(table.rows)} rows written to {output}", highlight=False)
+        n = len(table.rows)
+        err_console.print(f"{n} row{'' if n == 1 else 's'} written to {output}", highlight=False)

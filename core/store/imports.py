@@ -172,6 +172,9 @@ class ImportRun:
         self.codes: dict[str, tuple[int, str]] = {}
         self.delivered: set[tuple[int, date]] = set()
         self.events: list[events.Event] = []
+        # the session's identity map holds objects weakly: keep the batch's clients and episodes alive so
+        # that the write path's session.get() finds them instead of selecting them again
+        self.loaded: list[Client | ServiceEpisode] = []
 
     # -- external ids -------------------------------------------------------------------------
 
@@ -218,23 +221,29 @@ class ImportRun:
             self.codes.update({code: (cid, group) for code, cid, group in rows.all()})
 
     async def _prefetch_episodes(self, session: AsyncSession, batch: list[Record]) -> None:
-        """End dates of known episodes and their deliveries on the batch's days: a re-import then
-        finds everything in memory instead of asking once per record."""
+        """Episodes and clients the batch refers to, and their deliveries on the batch's days, in a few
+        queries: the write path then finds them in the session instead of asking once per record, and a
+        re-import finds everything in memory."""
         self.ends.clear()
         self.delivered.clear()
-        known = {self.refs[("episode", r.external_id)] for r in batch
-                 if isinstance(r, EpisodeRecord) and ("episode", r.external_id) in self.refs}
+        episode_ids = {self.refs[key] for key in _episode_keys(batch) if key in self.refs}
+        for ids in _chunks(sorted(episode_ids)):
+            found = (await session.execute(select(ServiceEpisode).where(
+                ServiceEpisode.id.in_(ids)))).scalars().all()  # type: ignore[union-attr]
+            self.loaded.extend(found)
+            self.ends.update({e.id: e.end_date for e in found})  # type: ignore[misc]
         days = [r.date for r in batch if isinstance(r, DeliveryRecord)]
-        with_days = {self.refs[("episode", r.episode_external_id)] for r in batch
-                     if isinstance(r, DeliveryRecord) and ("episode", r.episode_external_id) in self.refs}
-        for ids in _chunks(sorted(known)):
-            rows = await session.execute(select(ServiceEpisode.id, ServiceEpisode.end_date)
-                                         .where(ServiceEpisode.id.in_(ids)))  # type: ignore[union-attr]
-            self.ends.update(dict(rows.all()))
-        for ids in _chunks(sorted(with_days)):
+        for ids in _chunks(sorted(episode_ids)) if days else []:
             rows = await session.execute(select(Delivery.episode_id, Delivery.date).where(
                 Delivery.episode_id.in_(ids), Delivery.date >= min(days), Delivery.date <= max(days)))  # type: ignore[attr-defined]
             self.delivered.update((e, d) for e, d in rows.all())
+        client_ids = {self.refs[("client", r.client_external_id)] for r in batch if isinstance(r, EpisodeRecord)
+                      and ("client", r.client_external_id) in self.refs
+                      and ("episode", r.external_id) not in self.refs}
+        client_ids |= {e.client_id for e in self.loaded if isinstance(e, ServiceEpisode)}
+        for ids in _chunks(sorted(client_ids)):
+            self.loaded.extend((await session.execute(select(Client).where(
+                Client.id.in_(ids)))).scalars().all())  # type: ignore[union-attr]
 
     async def ref(self, session: AsyncSession, kind: str, external_id: str) -> int | None:
         key = (kind, external_id)
@@ -330,6 +339,7 @@ class ImportRun:
             address=r.address, diagnosis=r.diagnosis, recipient_kind=r.recipient_kind,
             represents_client_id=represents))
         self.codes[client.personal_code] = (client.id, client.target_group)  # type: ignore[assignment]
+        self.loaded.append(client)
         return Done("written", client.id, self._event(
             events.CLIENT_REGISTERED, client_id=client.id, municipality_code=client.municipality_code,
             target_group=client.target_group))
@@ -347,6 +357,7 @@ class ImportRun:
         episode = await start_episode(session, self.node, NewEpisode(
             client_id=client_id, service_code=r.service_code, granted_by=r.granted_by, start_date=r.start_date,
             end_date=r.end_date))
+        self.loaded.append(episode)
         return Done("written", episode.id, self._event(
             events.EPISODE_STARTED, episode_id=episode.id, client_id=client_id, service_code=episode.service_code,
             granted_by=episode.granted_by, start_date=episode.start_date.isoformat()))
@@ -416,6 +427,7 @@ class ImportRun:
         for event in self.events:
             events.dispatch(self.node.pm, event)
         self.events.clear()
+        self.loaded.clear()
 
     async def _write_group(self, session: AsyncSession, group: list[Record]) -> None:
         for r in group:
@@ -441,6 +453,11 @@ class ImportRun:
         else:
             self.reject(first, [InvalidValue(f"{type(first).__name__} is not an import record.", field=None)])
         self.progress(self.report)
+
+
+def _episode_keys(batch: list[Record]) -> set[tuple[str, str]]:
+    keys = {("episode", r.external_id) for r in batch if isinstance(r, EpisodeRecord)}
+    return keys | {("episode", r.episode_external_id) for r in batch if isinstance(r, DeliveryRecord)}
 
 
 def _chunks(items: list) -> list[list]:

@@ -38,11 +38,17 @@ def fmt(day: date) -> str:
 
 @dataclass
 class Expected:
+    """What an accurate import of the generated sheet reports."""
+
     rows: int = 0
     rejected_rows: Counter = field(default_factory=Counter)
+    """Planted mistakes by the reason the row is refused for."""
+    rejected_lines: set[int] = field(default_factory=set)
     episodes: int = 0
     deliveries: int = 0
+    delivery_records: int = 0
     persons: set[str] = field(default_factory=set)
+    """Personal codes registered: a person with at least one row whose person columns are right."""
 
 
 def _mistake(i: int) -> str | None:
@@ -73,11 +79,12 @@ def generate(path: Path, n: int, *, seed: int = 7, today: date | None = None) ->
             municipality = rng.choice(MUNICIPALITIES)
         service = services.pop()
         start = date(2016, 1, 4) + timedelta(days=rng.randrange(6 * 365))
-        days = [start, start + timedelta(days=7)]
+        # about half the rows also list the days delivered so far; the others only grant the service
+        days = [start, start + timedelta(days=7)][:rng.choice((0, 1, 2, 2))]
         units = "1" if service in ("Dienas aprūpes centra pakalpojums", "Specializētās darbnīcas pakalpojums") \
             else rng.choice(["1,5", "2", "2,25", "0,75"])
         row = [f"R{i:06d}", code, *name, group, municipality, service, fmt(start), "",
-               "; ".join(fmt(d) for d in days), units]
+               "; ".join(fmt(d) for d in days), units if days else ""]
         mistake = _mistake(i)
         if mistake == "bad_code":
             row[1] = code[:-1] + str((int(code[-1]) + 1) % 10)
@@ -93,9 +100,12 @@ def generate(path: Path, n: int, *, seed: int = 7, today: date | None = None) ->
             row[7] = "31.12.2014"
             row[9] = ""
             row[10] = ""
+        expected.delivery_records += len(days) if row[9] else 0
+        if mistake not in ("bad_code", "bad_municipality"):
+            expected.persons.add(code)
         if mistake:
-            code_ = next(c for c, m in PLANTED.values() if m == mistake)
-            expected.rejected_rows[code_] += 1
+            expected.rejected_rows[next(c for c, m in PLANTED.values() if m == mistake)] += 1
+            expected.rejected_lines.add(i + 2)  # the header is line 1
         else:
             expected.episodes += 1
             expected.deliveries += len(days)
