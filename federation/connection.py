@@ -38,11 +38,15 @@ async def connect(url: str, *, user: str | None = None, password: str | None = N
     async def on_reconnect() -> None:
         log.info("%s: reconnected to NATS", name)
 
-    return await nats.connect(
+    nc = await nats.connect(
         url, user=user, password=password, name=name, inbox_prefix=inbox_prefix(user),
-        connect_timeout=connect_timeout, reconnect_time_wait=reconnect_wait, max_reconnect_attempts=-1,
+        connect_timeout=connect_timeout, reconnect_time_wait=reconnect_wait, max_reconnect_attempts=1,
         allow_reconnect=True, error_cb=on_error, disconnected_cb=on_disconnect, reconnected_cb=on_reconnect,
     )
+    # nats-py would retry the *first* connect forever too with -1; the caller retries that with its own
+    # backoff instead. Once connected, reconnect forever: a server restart must not end the connection.
+    nc.options["max_reconnect_attempts"] = -1
+    return nc
 
 
 @dataclass(frozen=True)

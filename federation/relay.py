@@ -105,7 +105,6 @@ class Relay:
 
     async def publish_pending(self) -> int:
         """Publish every unsent snapshot, oldest first; raises :class:`RelayError` at the first failure."""
-        nc = await self._connection()
         sent = 0
         while True:
             async with self.sessions() as s:
@@ -113,6 +112,11 @@ class Relay:
                         if p.outbox_id not in self._invalid]
             if not rows:
                 return sent
+            try:
+                nc = await self._connection()
+            except RelayError as exc:
+                await self._failed(rows[0], str(exc))  # the operator sees why the oldest row waits
+                raise
             for p in rows:
                 sent += await self._publish(nc, p)
 
