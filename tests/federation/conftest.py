@@ -125,3 +125,9 @@ def zemgale_copy(zemgale_2018, tmp_path) -> str:
     target = tmp_path / "zemgale-node.db"
     shutil.copyfile(source, target)
     return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def pg_empty_url(pg_dbs) -> str:
+    """An empty PostgreSQL database (for a hub)."""
+    return pg_dbs.fresh(seeded=False)
