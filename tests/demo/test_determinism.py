@@ -18,11 +18,12 @@ EARLY = date(2017, 12, 31)
 
 
 @pytest.fixture(scope="module")
-def zemgale_seed_1_again(sqlite_dbs) -> str:
+def zemgale_early_again(sqlite_dbs) -> str:
+    """A second database with the same seed (as of the end of 2017, to keep the test quick)."""
     from federation.demo.generator import load_region
 
     url = sqlite_dbs.fresh(seeded=False)
-    load_region(url, "zemgale", f.AS_OF, 1)
+    load_region(url, "zemgale", EARLY, 1)
     return url
 
 
@@ -73,10 +74,10 @@ async def figures_of(url: str, as_of: date = f.AS_OF) -> dict:
         }
 
 
-async def test_same_seed_same_data(zemgale_seed_1, zemgale_seed_1_again):
-    first, again = await dump(zemgale_seed_1), await dump(zemgale_seed_1_again)
+async def test_same_seed_same_data(zemgale_early, zemgale_early_again):
+    first, again = await dump(zemgale_early), await dump(zemgale_early_again)
     assert first == again
-    assert len(first["clients"]) > 500 and len(first["deliveries"]) > 3000
+    assert len(first["clients"]) > 200 and len(first["deliveries"]) > 500
 
 
 async def test_another_seed_other_people_same_figures(zemgale_seed_1, zemgale_seed_2):
