@@ -28,16 +28,18 @@ def pg_url(name: str) -> str:
     return f"{base}/{name}"
 
 
-async def _pg_admin(sql: str) -> None:
+async def _pg_admin(*statements: str) -> None:
     conn = await asyncpg.connect(PG_ADMIN, timeout=5)
     try:
-        await conn.execute(sql)
+        for sql in statements:
+            await conn.execute(sql)
     finally:
         await conn.close()
 
 
-def pg_execute(sql: str) -> None:
-    asyncio.run(_pg_admin(sql))
+def pg_execute(*statements: str) -> None:
+    """Run statements on one admin connection (one connection for many drops keeps teardown quick)."""
+    asyncio.run(_pg_admin(*statements))
 
 
 def pg_available() -> str | None:
@@ -102,9 +104,8 @@ class Databases:
         return pg_url(name)
 
     def drop_all(self) -> None:
-        for name in reversed(self.created):
-            try:
-                pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            except Exception:  # best effort at teardown; names are unique per session
-                pass
+        try:
+            pg_execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in reversed(self.created)))
+        except Exception:  # best effort at teardown; names are unique per session, nothing reuses them
+            pass
         self.created.clear()
