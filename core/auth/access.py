@@ -14,9 +14,12 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from core.settings import Settings
+from core.store.engine import async_url, is_sqlite
 
 from . import audit
 from .domains import DomainCatalogue
@@ -36,6 +39,21 @@ AGGREGATES_ONLY = {"national_analyst": frozenset({"reference", "indicator"})}
 """Roles limited to these objects whatever the policy says (DESIGN.md: aggregates only, never personal data)."""
 
 
+def _wait_for_writers(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def policy_engine(url: str) -> AsyncEngine:
+    """An engine without a pool for loading the policy (see :meth:`Access.open`)."""
+    full = async_url(url)
+    engine = create_async_engine(full, poolclass=NullPool)
+    if is_sqlite(full):
+        event.listen(engine.sync_engine, "connect", _wait_for_writers)
+    return engine
+
+
 class Access:
     def __init__(self, settings: Settings, *, region: str | None, catalogue: DomainCatalogue,
                  policy: AccessPolicy, verifier: TokenVerifier) -> None:
@@ -47,11 +65,25 @@ class Access:
 
     @classmethod
     async def open(cls, node: Node, *, reload_after: float = 30.0) -> Access:
+        """Access control of ``node``: its settings and plugins, the policy seeded and loaded.
+
+        The policy is loaded through an engine of its own without a pool: a reload
+        is a short, rare read that should neither take one of the node's
+        connections nor show up among the statements of the request it happens in.
+        """
         catalogue = DomainCatalogue.from_plugins(node.pm)
         verifier = TokenVerifier(node.settings, region=node.region, catalogue=catalogue)
-        policy = await AccessPolicy.open(node.engine, catalogue, region=node.region, pm=node.pm,
-                                         reload_after=reload_after)
+        engine = policy_engine(node.settings.db)
+        try:
+            policy = await AccessPolicy.open(engine, catalogue, region=node.region, pm=node.pm,
+                                             reload_after=reload_after)
+        except BaseException:
+            await engine.dispose()
+            raise
         return cls(node.settings, region=node.region, catalogue=catalogue, policy=policy, verifier=verifier)
+
+    async def close(self) -> None:
+        await self.policy.engine.dispose()
 
     async def authenticate(self, authorization: str | None, *, request_id: str | None = None) -> Principal:
         """The caller of a request (raises :class:`Unauthenticated`), with the policy's grants added."""
