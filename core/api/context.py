@@ -82,7 +82,11 @@ class Context:
 
 ContextHook = Callable[[Context], "Awaitable[None] | None"]
 CONTEXT_HOOKS: list[ContextHook] = []
-"""Run in order on every new context before any resolver (access control appends its hook here)."""
+"""Run in order on every new context before any resolver (access control appends its hook here).
+
+A hook refuses a whole request by raising ``cross_web.HTTPException(401, reason)`` (strawberry answers
+with that status), or leaves ``principal`` None for resolvers to raise a GraphQL error with
+``extensions.code`` UNAUTHENTICATED; any other exception is a server error."""
 
 
 def request_id_from(request: Request | None) -> str:

@@ -96,3 +96,14 @@ async def test_auth_errors_from_the_scope_reach_the_client_unmasked(api, hook):
     assert unauthenticated["message"] == "Sign in first."
     assert unauthenticated["extensions"] == {"code": "UNAUTHENTICATED"}
     assert len((await api.data("{ municipalities { code } }"))["municipalities"]) == 28
+
+
+async def test_a_context_hook_can_refuse_the_whole_request_with_an_http_status(api, hook):
+    from cross_web import HTTPException
+
+    def no_token(ctx):
+        raise HTTPException(401, "A bearer token is required.")
+
+    hook(no_token)
+    response = await api.post("{ municipalities { code } }")
+    assert (response.status_code, response.text) == (401, "A bearer token is required.")
