@@ -85,10 +85,15 @@ def spawn(coro, *, name: str | None = None) -> asyncio.Task:
     return task
 
 
-async def drain(timeout: float = LISTENER_TIMEOUT + 1) -> None:
-    """Wait for this loop's listeners still running (used at shutdown and in tests)."""
+async def drain(timeout: float = LISTENER_TIMEOUT + 1) -> int:
+    """Wait up to ``timeout`` for this loop's listeners, and the work they started, to finish
+    (used at shutdown and in tests). Returns how many are still running."""
     loop = asyncio.get_running_loop()
-    # a task of another loop (an earlier test, a finished server) cannot be awaited here
-    mine = [t for t in _background if t.get_loop() is loop]
-    if mine:
-        await asyncio.wait(mine, timeout=timeout)
+    deadline = loop.time() + timeout
+    while True:
+        # a task of another loop (an earlier test, a finished server) cannot be awaited here
+        mine = [t for t in _background if t.get_loop() is loop and not t.done()]
+        left = deadline - loop.time()
+        if not mine or left <= 0:
+            return len(mine)
+        await asyncio.wait(mine, timeout=left)  # a listener may have spawned more meanwhile: look again

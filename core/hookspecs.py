@@ -18,6 +18,7 @@ import pluggy
 if TYPE_CHECKING:
     import typer
 
+    from core.api.schema import GraphQLExtension
     from core.domain import DIPlanTarget, Municipality, Rate, RegionInfo, ServiceType
     from core.domain.assessment import Instrument, NormTable, ProposedItem, Scores
     from core.domain.errors import DomainError
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from core.domain.validation import DeliveryDraft, EpisodeDraft
     from core.events import Event
     from core.imports import Importer
+    from core.settings import Settings
     from core.store.exports import Exporter
     from core.store.indicators import IndicatorSource
 
@@ -164,6 +166,19 @@ def exporters() -> list[Exporter] | None:
     instances; each ``export(session, params)`` computes a table for a month in
     SQL. All results are collected; the built-in plugin provides ``deliveries``
     and ``costs``; two exporters with the same name are an error.
+    """
+
+
+@hookspec
+def graphql_extension(settings: Settings) -> GraphQLExtension | None:
+    """Query and mutation fields and types to add to the node's GraphQL schema.
+
+    Called once when a node builds its schema (at start-up of ``kopiena node``).
+    Return a :class:`core.api.schema.GraphQLExtension`: a ``@strawberry.type`` of
+    root query fields, one of mutation fields, and extra types. Field names must
+    be new: one the core or another plugin has already makes start-up fail. All
+    results are collected. Resolvers get ``info.context`` (node, caller, scope)
+    like the core's.
     """
 
 

@@ -21,11 +21,14 @@ change data only through ``core.api.writes.write``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pluggy
 from strawberry.printer import print_schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from core.plugins import PluginError
 from core.settings import Settings
 
 from .assessments import AssessmentMutation, AssessmentQuery
@@ -47,10 +50,47 @@ EXTRA_TYPES: list[type] = []
 QUERY_TYPES.extend([InstrumentQuery, AssessmentQuery, PlanQuery])  # needs assessments and support plans
 MUTATION_TYPES.extend([AssessmentMutation, PlanMutation])
 
+
+@dataclass(frozen=True)
+class GraphQLExtension:
+    """What a plugin adds to the node's schema (the ``graphql_extension`` hook): a ``@strawberry.type`` of
+    root query fields, one of mutation fields, and types reachable from no field."""
+
+    query: type | None = None
+    mutation: type | None = None
+    types: tuple[type, ...] = ()
+
+
+def _field_names(roots: list[type]) -> set[str]:
+    return {f.name for root in roots for f in root.__strawberry_definition__.fields}  # type: ignore[attr-defined]
+
+
+def add_plugin_extensions(pm: pluggy.PluginManager, settings: Settings, queries: list[type],
+                          mutations: list[type], types: list[type]) -> None:
+    """Append each plugin's fields; a field name already taken (by the core or another plugin) fails loudly
+    instead of silently replacing a resolver (merge_types would only warn)."""
+    for impl in pm.hook.graphql_extension.get_hookimpls():
+        kwargs = {"settings": settings} if "settings" in impl.argnames else {}
+        extension = impl.function(**kwargs)
+        if extension is None:
+            continue
+        for roots, root in ((queries, extension.query), (mutations, extension.mutation)):
+            if root is None:
+                continue
+            clash = _field_names(roots) & _field_names([root])
+            if clash:
+                raise PluginError(f"plugin {impl.plugin_name!r} adds GraphQL fields that exist already: "
+                                  f"{', '.join(sorted(clash))}")
+            roots.append(root)
+        types.extend(extension.types)
+
+
 def build_schema(pm: pluggy.PluginManager | None = None, settings: Settings | None = None) -> NodeSchema:
     """The schema of a regional node: the areas' root types merged, with limits from ``settings``."""
     settings = settings or Settings()
     queries, mutations, types = list(QUERY_TYPES), list(MUTATION_TYPES), list(EXTRA_TYPES)
+    if pm is not None:
+        add_plugin_extensions(pm, settings, queries, mutations, types)
     return NodeSchema(
         query=merge_types("Query", tuple(queries)),
         mutation=merge_types("Mutation", tuple(mutations)),

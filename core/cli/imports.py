@@ -87,7 +87,9 @@ async def _import(node: Node, importer: Importer, source: str, system: str | Non
                                       options=options,
                                       progress=lambda r: progress.update(task, completed=r.last_line))
             progress.update(task, completed=report.last_line, total=report.last_line)
-        await events.drain()
+        left = await events.drain()
+        if left:  # a listener (a webhook whose receiver is down) did not finish: say so, do not wait forever
+            err_console.print(f"warning: {left} event listener(s) still running were stopped", highlight=False)
         return report
     finally:
         await node.close()

@@ -341,8 +341,8 @@ class ImportRun:
         self.codes[client.personal_code] = (client.id, client.target_group)  # type: ignore[assignment]
         self.loaded.append(client)
         return Done("written", client.id, self._event(
-            events.CLIENT_REGISTERED, client_id=client.id, municipality_code=client.municipality_code,
-            target_group=client.target_group))
+            events.CLIENT_REGISTERED, clientId=client.id, targetGroup=client.target_group,
+            recipientKind=client.recipient_kind, municipalityCode=client.municipality_code))
 
     async def episode(self, session: AsyncSession, r: EpisodeRecord):
         known = await self.ref(session, "episode", r.external_id)
@@ -350,8 +350,9 @@ class ImportRun:
             episode = await get_episode(session, known)
             if r.end_date is not None and episode.end_date is None:  # the system says it has ended since
                 await end_episode(session, self.node, known, r.end_date)
-                return Done("updated", None, self._event(events.EPISODE_ENDED, episode_id=known,
-                                                         end_date=r.end_date.isoformat()))
+                return Done("updated", None, self._event(
+                    events.EPISODE_ENDED, episodeId=known, clientId=episode.client_id,
+                    serviceCode=episode.service_code, endDate=r.end_date.isoformat()))
             return Done("unchanged")
         client_id = await self.parent(session, "client", r.client_external_id, "clientExternalId")
         episode = await start_episode(session, self.node, NewEpisode(
@@ -359,8 +360,8 @@ class ImportRun:
             end_date=r.end_date))
         self.loaded.append(episode)
         return Done("written", episode.id, self._event(
-            events.EPISODE_STARTED, episode_id=episode.id, client_id=client_id, service_code=episode.service_code,
-            granted_by=episode.granted_by, start_date=episode.start_date.isoformat()))
+            events.EPISODE_STARTED, episodeId=episode.id, clientId=client_id, serviceCode=episode.service_code,
+            grantedBy=episode.granted_by, startDate=episode.start_date.isoformat()))
 
     async def deliveries(self, session: AsyncSession, records: list[DeliveryRecord]) -> None:
         """One episode's consecutive deliveries in one call; refused rows are set aside and the rest retried."""
@@ -383,7 +384,7 @@ class ImportRun:
             except (DomainError, DomainErrors) as exc:
                 pending = await self._set_aside(session, episode_id, pending, _errors(exc))
                 continue
-            self._delivered(episode_id, len(rows), len(pending) - len(rows))
+            await self._delivered(session, episode_id, rows, len(pending) - len(rows))
             return
 
     async def _set_aside(self, session: AsyncSession, episode_id: int, pending: list[DeliveryRecord],
@@ -407,11 +408,16 @@ class ImportRun:
             self.reject(pending[i], errs)
         return [r for i, r in enumerate(pending) if i not in by_index]
 
-    def _delivered(self, episode_id: int, written: int, unchanged: int) -> None:
+    async def _delivered(self, session: AsyncSession, episode_id: int, rows: list[Delivery], unchanged: int
+                         ) -> None:
+        written = len(rows)
         self.report.written["delivery"] += written
         self.report.unchanged["delivery"] += unchanged
         if written:
-            self.events.append(self._event(events.DELIVERIES_RECORDED, episode_id=episode_id, count=written))
+            episode = await get_episode(session, episode_id)  # in the session already: no query
+            self.events.append(self._event(events.DELIVERIES_RECORDED, episodeId=episode_id,
+                                           clientId=episode.client_id, serviceCode=episode.service_code,
+                                           deliveryIds=[r.id for r in rows]))
 
     # -- batches -------------------------------------------------------------------------------
 

@@ -180,7 +180,13 @@ async def test_events_are_told_after_each_batch_commits_and_carry_no_personal_da
     await drain()
     kinds = [e.type for e in listener.events]
     assert kinds == ["client.registered", "episode.started", "deliveries.recorded"]
-    assert listener.events[2].data["count"] == 2
+    async with node.sessions() as s:
+        ids = sorted((await s.execute(select(Delivery.id))).scalars())
+        client_id = (await s.execute(select(Client.id))).scalar_one()
+    assert listener.events[0].data == {"clientId": client_id, "targetGroup": "ADULT_GRT",
+                                       "recipientKind": "PERSON", "municipalityCode": "0003000",
+                                       "source": "import:list"}
+    assert sorted(listener.events[2].data["deliveryIds"]) == ids and len(ids) == 2
     assert all(e.data["source"] == "import:list" and e.region == "zemgale" for e in listener.events)
     text = repr([e.as_dict() for e in listener.events])
     assert code(1) not in text and "Anna" not in text and "Bērziņa" not in text
