@@ -148,14 +148,19 @@ def hub_conf(regions: Iterable[str], creds: dict[str, str], listen: Listen, stor
 
 
 def leaf_conf(region: str, creds: dict[str, str], listen: Listen, store_dir: str | Path, hub_leaf_url: str, *,
-              name: str | None = None) -> str:
-    """A region's leaf server: its own JetStream domain, its relay user, a link to the hub."""
+              name: str | None = None, only_given_url: bool = False) -> str:
+    """A region's leaf server: its own JetStream domain, its relay user, a link to the hub.
+
+    ``only_given_url`` makes the leaf ignore the leaf-node addresses the hub advertises (when the
+    link must go through ``hub_leaf_url`` only, e.g. a proxy or a VPN endpoint).
+    """
     host = hub_leaf_url.split("://", 1)[-1]
     remote = f"nats-leaf://{leaf_user(region)}:{creds[leaf_user(region)]}@{host}"
     users = [_user(region, creds[region], region_permissions(region)),
              _user(admin_user(region), creds[admin_user(region)])]
+    only = ", ignore_discovered_servers: true" if only_given_url else ""
     leafnodes = ["leafnodes {", "  reconnect: 1",
-                 f"  remotes: [ {{ url: {_q(remote)}, account: {ACCOUNT} }} ]", "}"]
+                 f"  remotes: [ {{ url: {_q(remote)}, account: {ACCOUNT}{only} }} ]", "}"]
     return "\n".join(_server(name or f"kopiena-{region}", listen, store_dir, region)
                      + [_accounts(users, creds)] + leafnodes) + "\n"
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC
 
 from nats.aio.client import Client as NATS
+from nats.js.api import PubAck
 from pydantic import ValidationError
 
 from core.store.engine import create_engine, session_factory
@@ -88,8 +89,7 @@ class Relay:
             log.error("snapshot %s is invalid and stays unsent: %s", p.snapshot_id, exc)
             return False
         try:
-            ack = await nc.jetstream().publish(p.subject, body, timeout=self.ack_timeout, stream=STREAM,
-                                               headers=headers)
+            ack = await self._send(nc, p.subject, body, headers)
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}".strip(": ")
             await self._failed(p, reason)
@@ -98,6 +98,10 @@ class Relay:
             await mark_sent(s, p.outbox_id)
         log.info("published %s (seq %s%s)", p.snapshot_id, ack.seq, ", duplicate" if ack.duplicate else "")
         return True
+
+    async def _send(self, nc: NATS, subject: str, body: bytes, headers: dict[str, str]) -> PubAck:
+        """One JetStream publish, waiting for the PubAck (``Nats-Expected-Stream`` guards the stream)."""
+        return await nc.jetstream().publish(subject, body, timeout=self.ack_timeout, stream=STREAM, headers=headers)
 
     async def _failed(self, p: PendingSnapshot, reason: str) -> None:
         async with self.sessions() as s, s.begin():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import date
+from pathlib import Path
 
 import typer
 
@@ -45,6 +46,24 @@ def demo_data(
         console.print(report.line(), highlight=False, soft_wrap=True)
 
 
+def demo(
+    once: bool = typer.Option(False, "--once", help="Print the table, stop everything and exit."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures read from the hub as JSON instead."),
+    var: Path = typer.Option(Path("var"), "--var", help="Directory of the demo's files (VAR/demo is wiped first)."),
+    as_of: str = typer.Option(AS_OF.isoformat(), "--as-of", help="The regions report their figures as of this day."),
+    seed: int = typer.Option(1, "--seed", help="Seed of the synthetic people."),
+    port: int = typer.Option(8100, "--port", help="The hub's HTTP port; the five nodes get the next five."),
+    timeout: float = typer.Option(300.0, "--timeout", help="Give up if not everything is up within this many s."),
+) -> None:
+    """Run the national programme on this machine: NATS, the hub and five regional nodes, each a process."""
+    from .orchestrator import Options, run  # the store and its drivers load only when used
+
+    code = run(Options(var=var, as_of=_day(as_of), seed=seed, port=port, timeout=timeout), once=once,
+               as_json=as_json)
+    raise typer.Exit(code)
+
+
 @hookimpl
 def register_commands(cli: typer.Typer) -> None:
     cli.command("demo-data")(demo_data)
+    cli.command("demo")(demo)

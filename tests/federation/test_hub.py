@@ -45,16 +45,20 @@ async def test_the_same_snapshot_twice_and_after_the_duplicate_window(nats_serve
     url = node_url("zemgale")
     await add_people(url, "zemgale", 3)
     await publish(url, "zemgale")
+    engine = create_engine(url)
+    async with session_factory(engine)() as s:
+        data, headers = encode(to_message((await pending(s))[0]))
+    await engine.dispose()
     await _relay(url, nats_server.url)
+    nc = await nats.connect(nats_server.url)
+    again = await nc.jetstream().publish("kopiena.v1.indicators.zemgale", data, headers=headers)
+    assert again.duplicate  # within the window JetStream drops the copy
     await wait_for(lambda: _counted(hub, "accepted", 1), what="the snapshot")
-    await _resend_all(url)
-    await _relay(url, nats_server.url)  # within the window: JetStream drops the copy
     await asyncio.sleep(1.5)  # let the duplicate window pass (this waits; nothing is timed)
-    await _resend_all(url)
-    await _relay(url, nats_server.url)  # stored again: the hub sees the same sequence and changes nothing
+    await _resend_all(url)  # as if the PubAck had been lost: the relay sends it again
+    await _relay(url, nats_server.url)  # stored again; the hub sees the same sequence and changes nothing
     await wait_for(lambda: _counted(hub, "duplicate", 1), what="the late copy")
     assert hub.consumer.counts["accepted"] == 1
-    nc = await nats.connect(nats_server.url)
     assert (await nc.jetstream().stream_info("KOPIENA_INDICATORS")).state.messages == 2
     await nc.close()
     await assert_converged(hub_url, [url])
