@@ -44,7 +44,7 @@ from .compare import differences
 from .figures import AS_OF, published
 from .national import HubClient, collect
 from .processes import Child, DemoError, Supervisor, check_ports, kopiena_command, log_tail, stop_leftovers
-from .table import check_lines, endpoints_table, national_table, token_lines
+from .table import check_lines, endpoints_table, national_table, targets_note, token_lines
 
 HOST = "127.0.0.1"
 HUB_PORT = 8100
@@ -300,6 +300,9 @@ class Demo:
 
     def show(self, result: dict[str, Any], out: Console) -> None:
         out.print(national_table(result, REGION_NAMES))
+        note = targets_note(result, REGION_NAMES)
+        if note is not None:
+            out.print(note)
         out.print(check_lines(result))
         out.print()
         out.print(endpoints_table(result["endpoints"]))

@@ -9,10 +9,10 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-PLANNED = (("ADULT_GRT", "PERSON", "Adults¹"), ("CHILD_FT", "PERSON", "Children²"))
+PLANNED = (("ADULT_GRT", "PERSON", "Adults with GRT¹"), ("CHILD_FT", "PERSON", "Children with FT²"))
 FAMILIES = ("CHILD_FT", "FAMILY")
-LEGEND = ("¹ adults with mental disorders (GRT)   ² children with functional impairments (FT)\n"
-          "³ their parents or foster families    target, %: unique persons planned in the regional DI plan for 2018")
+LEGEND = ("¹ adults with mental disorders   ² children with functional impairments\n"
+          "target: unique persons the regional DI plan planned for the end of 2018")
 
 
 def _unique(progress: list[dict[str, Any]], group: str, recipient: str) -> dict[str, Any] | None:
@@ -25,10 +25,12 @@ def _received(row: dict[str, Any] | None) -> str:
     return str(row["received"]) if row else "0"
 
 
-def _planned(row: dict[str, Any] | None) -> list[str]:
-    if row is None or row["target"] is None:
-        return ["–", ""]
-    return [str(row["target"]), f"{row['percent']}%"]
+def _target(row: dict[str, Any] | None) -> str:
+    return str(row["target"]) if row and row["target"] else "–"
+
+
+def _percent(row: dict[str, Any] | None) -> str:
+    return f"{row['percent']}%" if row and row["target"] else ""
 
 
 def _with_targets(result: dict[str, Any], group: str, recipient: str) -> list[str]:
@@ -36,41 +38,41 @@ def _with_targets(result: dict[str, Any], group: str, recipient: str) -> list[st
 
 
 def national_table(result: dict[str, Any], names: dict[str, str]) -> Table:
-    """Unique persons served per region and target group against the DI plan targets, and the nation's."""
+    """Unique persons served per target group (rows) and region (columns) against the DI plan targets; the
+    last column is the nation's, as the hub sums it."""
     table = Table(title=f"Persons served as of {result['as_of']}: read from the national hub", title_justify="left",
                   box=box.SIMPLE_HEAD, caption=LEGEND, caption_justify="left", pad_edge=False)
-    table.add_column("Region")
-    for _, _, label in PLANNED:
-        table.add_column(label, justify="right")
-        table.add_column("target", justify="right")
-        table.add_column("%", justify="right")
-    table.add_column("left a\nVSAC", justify="right")
-    table.add_column("Families³", justify="right")
-    for region, progress in result["progress"].items():
-        adults, children = (_unique(progress, g, r) for g, r, _ in PLANNED)
-        table.add_row(names.get(region, region), _received(adults), *_planned(adults), _received(children),
-                      *_planned(children), str(result["regions"][region]["adults"]["left_institution"]),
-                      _received(_unique(progress, *FAMILIES)))
-    national = result["national"]
-    cells = []
-    for group, recipient, _ in PLANNED:
-        row = _unique(national["progress"], group, recipient)
-        # a national percentage only when every region has a target: the sum of some regions' targets is not
-        # the nation's
-        complete = len(_with_targets(result, group, recipient)) == len(result["progress"])
-        cells += [_received(row), *(_planned(row) if complete else ["–", ""])]
-    table.add_section()
-    table.add_row("Latvia", *cells, str(national["adults_left_institution"]),
-                  _received(_unique(national["progress"], *FAMILIES)), style="bold")
+    table.add_column("")
+    regions = list(result["progress"])
+    for region in regions:
+        table.add_column(names.get(region, region), justify="right")
+    table.add_column("Latvia", justify="right", style="bold")
+    national = result["national"]["progress"]
+    by_region = {r: result["progress"][r] for r in regions}
+    for group, recipient, label in PLANNED:
+        rows = [_unique(by_region[r], group, recipient) for r in regions]
+        whole = _unique(national, group, recipient)
+        # a national target only when every region has one: some regions' targets summed are not the nation's
+        complete = len(_with_targets(result, group, recipient)) == len(regions)
+        table.add_row(label, *map(_received, rows), _received(whole), style="bold")
+        if group == "ADULT_GRT":
+            table.add_row("  of whom left a VSAC", *(str(result["regions"][r]["adults"]["left_institution"])
+                                                     for r in regions),
+                          str(result["national"]["adults_left_institution"]))
+        table.add_row("  target", *map(_target, rows), _target(whole) if complete else "–")
+        table.add_row("  achieved", *map(_percent, rows), _percent(whole) if complete else "")
+    table.add_row("Parents/foster parents", *(_received(_unique(by_region[r], *FAMILIES)) for r in regions),
+                  _received(_unique(national, *FAMILIES)), style="bold")
     return table
 
 
 def targets_note(result: dict[str, Any], names: dict[str, str]) -> Text | None:
+    """Why there is no national target when only some regions' plugins carry their DI plan."""
     having = _with_targets(result, "ADULT_GRT", "PERSON") or _with_targets(result, "CHILD_FT", "PERSON")
     if len(having) == len(result["progress"]):
         return None
-    return Text(f"Targets: only {', '.join(names.get(r, r) for r in having) or 'no region'}'s regional DI plan is "
-                "in its plugin (plugins/<region>/targets.csv), so there is no national percentage.", style="dim")
+    return Text(f"Only {', '.join(names.get(r, r) for r in having) or 'no region'}'s DI plan targets are in its "
+                "plugin (plugins/<region>/targets.csv): no national target.", style="dim")
 
 
 def check_lines(result: dict[str, Any]) -> RenderableType:
