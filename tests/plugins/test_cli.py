@@ -159,3 +159,22 @@ def test_kopiena_plugins_lists_the_integration_plugins_and_their_hooks(args):
         assert "exporters" in hooks["core.builtins"]
     else:
         assert "spreadsheet" in result.stdout and "plugins.webhook" in result.stdout
+
+
+def test_an_importer_plugin_that_raises_midway_exits_non_zero_after_writing_what_it_read(db_url, register_plugin,
+                                                                                          capsys, tmp_path):
+    from core.cli import main
+
+    from .helpers import ImporterPlugin, ListImporter, client, episode
+
+    records = [client(1), episode(1, 1), client(2), episode(2, 2), client(3)]
+    register_plugin(ImporterPlugin(ListImporter(records, name="socis", fail_at=3)))
+    with pytest.raises(SystemExit) as exited:
+        main(["import", "socis", "https://socis.example/export", "--db", db_url, "--region", "zemgale", "--quiet",
+              "--batch-size", "2", "--reject-file", str(tmp_path / "r.csv")])
+    assert exited.value.code == 1
+    out, err = capsys.readouterr()
+    assert "error: import stopped: the importer 'socis' failed after line 2: ConnectionError: the municipal " \
+           "system stopped answering" in " ".join(err.split())
+    assert row(out, "written") == "2 clients, 1 episode"
+    assert counts(db_url) == {"clients": 2, "episodes": 1, "deliveries": 0, "refs": 3}
