@@ -37,6 +37,7 @@ from .clients import ClientQuery
 from .deliveries import DeliveryMutation, DeliveryQuery
 from .episodes import EpisodeMutation, EpisodeQuery
 from .errors import NodeSchema
+from .indicators import IndicatorQuery
 from .instruments import InstrumentQuery
 from .limits import protections
 from .places import PlaceMutation, PlaceQuery
@@ -48,6 +49,7 @@ QUERY_TYPES: list[type] = [ReferenceQuery, PlaceQuery, ClientQuery, EpisodeQuery
 MUTATION_TYPES: list[type] = [ClientMutation, PlaceMutation, EpisodeMutation, DeliveryMutation]
 EXTRA_TYPES: list[type] = []
 QUERY_TYPES.extend([InstrumentQuery, AssessmentQuery, PlanQuery])  # needs assessments and support plans
+QUERY_TYPES.append(IndicatorQuery)  # indicators(asOf): the region's figures, as published
 MUTATION_TYPES.extend([AssessmentMutation, PlanMutation])
 
 
@@ -74,6 +76,8 @@ def add_plugin_extensions(pm: pluggy.PluginManager, settings: Settings, queries:
         extension = impl.function(**kwargs)
         if extension is None:
             continue
+        if not isinstance(extension, GraphQLExtension):
+            raise PluginError(f"plugin {impl.plugin_name!r}: graphql_extension must return a GraphQLExtension")
         for roots, root in ((queries, extension.query), (mutations, extension.mutation)):
             if root is None:
                 continue

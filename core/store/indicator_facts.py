@@ -187,3 +187,27 @@ async def plan_figures(session: AsyncSession, q: AsOf) -> list[IndicatorFigures]
     achieved = [(g, s, r, f"{n}/{t}" if t else None) for g, s, r, t, n in rows]
     return [IndicatorFigures(DI_PLAN_TARGET, sorted_rows(target_rows)),
             IndicatorFigures(ACHIEVEMENT, sorted_rows(achieved))]
+
+
+async def plan_progress(session: AsyncSession, q: AsOf) -> list[tuple[str, str | None, str, int, int | None, bool]]:
+    """Received against the DI plan, as the hub's ``progress`` shows it: per (group, service, recipient) and for
+    unique persons (service NULL), every row with persons or with a planned number.
+
+    Rows are ``(target group, service, recipient, received, target, planned)``; ``planned`` with a NULL
+    target means "on demand".
+    """
+    targets, got = applicable_targets(q), received_with_unique(q)
+    key = ("target_group", "service", "recipient")
+    keys = sa.union(select(*(targets.c[k] for k in key)), select(*(got.c[k] for k in key))).subquery("keys")
+
+    def same(other) -> sa.ColumnElement:
+        return sa.and_(keys.c.target_group == other.c.target_group, keys.c.recipient == other.c.recipient,
+                       sa.func.coalesce(keys.c.service, "") == sa.func.coalesce(other.c.service, ""))
+
+    planned = sa.case((targets.c.target_group.is_not(None), True), else_=False)
+    stmt = (select(*(keys.c[k] for k in key), sa.func.coalesce(got.c.received, 0), targets.c.target, planned)
+            .select_from(keys.outerjoin(got, same(got)).outerjoin(targets, same(targets)))
+            .where(sa.or_(sa.func.coalesce(got.c.received, 0) > 0, targets.c.target_group.is_not(None))))
+    rows = [(g, s, r, int(n), None if t is None else int(t), bool(p))
+            for g, s, r, n, t, p in (await session.execute(stmt)).all()]
+    return sorted(rows, key=lambda row: (row[0], row[2], row[1] is not None, row[1] or ""))
