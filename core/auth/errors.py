@@ -28,6 +28,11 @@ class AuthError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
+    def extensions(self) -> dict[str, str]:
+        """graphql-core copies this into the error it reports, so clients see ``extensions.code``."""
+        return {"code": self.code}
+
 
 class Unauthenticated(AuthError):
     code = "UNAUTHENTICATED"
