@@ -74,7 +74,7 @@ def _check_value(unit: str, value: Cell) -> str | None:
         return None if ok else "a count is a whole number >= 0"
     if unit in (Unit.UNITS, Unit.EUR):
         return None if isinstance(value, str) and DECIMAL_RE.match(value) else 'an amount is a string like "12.50"'
-    ok = isinstance(value, str) and RATIO_RE.match(value) and not value.endswith("/0")
+    ok = isinstance(value, str) and bool(RATIO_RE.match(value)) and not value.endswith("/0")
     return None if ok else 'a ratio is a string like "154/331"'
 
 
@@ -93,8 +93,8 @@ class IndicatorBlock(_Model):
 
     code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,62}$")]
     description: Annotated[str, Field(max_length=1000)]
-    unit: UnitName
-    dimensions: Annotated[list[DimensionName], Field(max_length=len(Dimension))]
+    unit: UnitName  # type: ignore[valid-type]
+    dimensions: Annotated[list[DimensionName], Field(max_length=len(Dimension))]  # type: ignore[valid-type]
     rows: list[list[Cell]]
 
     @model_validator(mode="after")

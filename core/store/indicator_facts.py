@@ -15,6 +15,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.domain.indicators import (
     ACHIEVEMENT,
@@ -55,9 +56,9 @@ def episodes(q: AsOf, *, active: bool = False) -> Select:
     """Persons with an episode started on or before the date (and, if ``active``, not ended before it)."""
     E = ServiceEpisode
     stmt = (
-        select(E.granted_by.label("municipality"), Client.target_group.label("target_group"),
-               E.service_code.label("service"), q.recipient().label("recipient"),
-               q.residence().label("residence"), Client.id.label("subject"))
+        select(col(E.granted_by).label("municipality"), col(Client.target_group).label("target_group"),
+               col(E.service_code).label("service"), q.recipient().label("recipient"),
+               q.residence().label("residence"), col(Client.id).label("subject"))
         .select_from(E).join(Client, Client.id == E.client_id)
         .where(E.start_date <= q.day)
     )
@@ -76,8 +77,8 @@ def active(q: AsOf) -> Select:
 
 def assessed(q: AsOf) -> Select:
     return (
-        select(Client.municipality_code.label("municipality"), Client.target_group.label("target_group"),
-               Client.id.label("subject"))
+        select(col(Client.municipality_code).label("municipality"), col(Client.target_group).label("target_group"),
+               col(Client.id).label("subject"))
         .select_from(Assessment).join(Client, Client.id == Assessment.client_id)
         .where(Assessment.assessed_on <= q.day, Assessment.complete.is_(True))  # type: ignore[attr-defined]
     )
@@ -85,8 +86,8 @@ def assessed(q: AsOf) -> Select:
 
 def plans_approved(q: AsOf) -> Select:
     return (
-        select(Client.municipality_code.label("municipality"), Client.target_group.label("target_group"),
-               SupportPlan.id.label("subject"))
+        select(col(Client.municipality_code).label("municipality"), col(Client.target_group).label("target_group"),
+               col(SupportPlan.id).label("subject"))
         .select_from(SupportPlan).join(Client, Client.id == SupportPlan.client_id)
         .where(SupportPlan.approved_on.is_not(None), SupportPlan.approved_on <= q.day)  # type: ignore[union-attr]
     )
@@ -94,8 +95,8 @@ def plans_approved(q: AsOf) -> Select:
 
 def left_institution(q: AsOf) -> Select:
     return (
-        select(Client.municipality_code.label("municipality"), Client.target_group.label("target_group"),
-               Client.id.label("subject"))
+        select(col(Client.municipality_code).label("municipality"), col(Client.target_group).label("target_group"),
+               col(Client.id).label("subject"))
         .where(Client.left_institution_on.is_not(None), Client.left_institution_on <= q.day)  # type: ignore[union-attr]
     )
 
@@ -104,8 +105,8 @@ def deliveries(q: AsOf, amount: sa.ColumnElement) -> Select:
     """Deliveries on or before the date, by the municipality that granted the episode."""
     E = ServiceEpisode
     return (
-        select(E.granted_by.label("municipality"), Client.target_group.label("target_group"),
-               E.service_code.label("service"), Delivery.funding_source.label("funding_source"),
+        select(col(E.granted_by).label("municipality"), col(Client.target_group).label("target_group"),
+               col(E.service_code).label("service"), col(Delivery.funding_source).label("funding_source"),
                amount.label("amount"))
         .select_from(Delivery).join(E, E.id == Delivery.episode_id).join(Client, Client.id == E.client_id)
         .where(Delivery.date <= q.day)
@@ -153,8 +154,8 @@ def applicable_targets(q: AsOf) -> sa.Subquery:
     picked = (select(T.target_group, service_key.label("service_key"), T.recipient, due.label("due"))
               .where(T.region_code == q.region).group_by(T.target_group, service_key, T.recipient).subquery("due"))
     chosen = (
-        select(T.target_group.label("target_group"), T.service_code.label("service"),
-               _target_recipient().label("recipient"), T.target.label("target"))
+        select(col(T.target_group).label("target_group"), col(T.service_code).label("service"),
+               _target_recipient().label("recipient"), col(T.target).label("target"))
         .join(picked, sa.and_(T.target_group == picked.c.target_group, service_key == picked.c.service_key,
                               T.recipient == picked.c.recipient, T.due == picked.c.due))
         .where(T.region_code == q.region)

@@ -27,6 +27,7 @@ import pluggy
 import sqlalchemy as sa
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.domain.catalogue import Catalogue
 from core.domain.indicators import (
@@ -111,7 +112,7 @@ def _literal_rows(rows: Sequence[Sequence[str]], names: Sequence[str], alias: st
 def _municipalities(region: str) -> sa.Subquery:
     """The region's municipalities, current and historic, plus the empty code of the whole region."""
     return sa.union_all(
-        select(MunicipalityRow.code.label(M.value)).where(MunicipalityRow.region_code == region),
+        select(col(MunicipalityRow.code).label(M.value)).where(MunicipalityRow.region_code == region),
         select(sa.cast(sa.null(), sa.String).label(M.value)),
     ).subquery("frame_municipality")
 

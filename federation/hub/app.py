@@ -22,7 +22,7 @@ class HubGraphQL(GraphQL):
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=False)
         self.hub = hub
 
-    async def get_context(self, request: Any, response: Any = None) -> dict[str, Any]:
+    async def get_context(self, request: Any, response: Any = None) -> dict[str, Any]:  # type: ignore[override]
         return {"request": request, "response": response, "store": self.hub.store}
 
 

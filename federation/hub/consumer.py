@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from typing import Any
 
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
@@ -54,7 +55,7 @@ class HubConsumer:
         self.errors: list[str] = []
         self.connected = asyncio.Event()
         self._nc: NATS | None = None
-        self._sub = None
+        self._sub: Any = None
 
     async def _subscribe(self):
         if self._nc is None or self._nc.is_closed:

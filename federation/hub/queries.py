@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -164,9 +165,10 @@ async def figures(session: AsyncSession, as_of: date, *, indicator: str | None =
             .join(t.indicators, t.indicators.c.code == F.c.indicator).where(*where)
             .order_by(F.c.region_code, F.c.indicator, F.c.id))
     out = []
-    for region_code, code, unit, *dims, value, num, den in (await session.execute(stmt)).all():
-        ratio = f"{num}/{den}" if den else None
-        out.append(FigureRow(region_code, code, unit, *dims, value=display(unit, value), ratio=ratio))
+    for region_code, code, unit, muni, group, service, recipient, residence, funding, value, num, den in (
+            await session.execute(stmt)).all():
+        out.append(FigureRow(region_code, code, unit, muni, group, service, recipient, residence, funding,
+                             value=display(unit, value), ratio=f"{num}/{den}" if den else None))
     return out
 
 
@@ -187,8 +189,10 @@ async def national_totals(session: AsyncSession, as_of: date, *, indicator: str 
                F.c.municipality.is_(None), t.indicators.c.unit != Unit.RATIO.value)
         .group_by(F.c.indicator, t.indicators.c.unit, *dims)
     )
-    rows = [FigureRow(None, code, unit, None, *values, value=display(unit, total), regions=n)
-            for code, unit, *values, total, n in (await session.execute(stmt)).all()]
+    result: list[Any] = list((await session.execute(stmt)).all())
+    rows = [FigureRow(None, code, unit, None, group, svc, recipient, residence, funding,
+                      value=display(unit, total), regions=n)
+            for code, unit, group, svc, recipient, residence, funding, total, n in result]
     return sorted(rows, key=lambda r: row_key((r.indicator, r.target_group, r.service, r.recipient, r.residence,
                                                r.funding_source)))
 

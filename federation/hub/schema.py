@@ -24,7 +24,7 @@ from . import queries
 SDL_FILE = Path(__file__).parent / "schema.graphql"
 
 TargetGroup = strawberry.enum(
-    enum.Enum("TargetGroup", {g.name: g.value for g in DomainTargetGroup}),  # type: ignore[misc]
+    enum.Enum("TargetGroup", {g.name: g.value for g in DomainTargetGroup}),  # type: ignore[misc,call-overload]
     description="Programme target group: adults with mental disorders, children with functional impairments, "
                 "children in out-of-family care.",
 )
