@@ -295,7 +295,7 @@ class ImportRun:
     def _event(self, type_: str, **data) -> events.Event:
         return events.Event(type_, self.node.region, {**data, "source": f"import:{self.system}"})
 
-    async def attempt(self, session: AsyncSession, record: Record, action) -> bool:
+    async def attempt(self, session: AsyncSession, record: ClientRecord | EpisodeRecord, action) -> bool:
         """Run ``action`` in a savepoint: either all it wrote stays, or nothing does."""
         try:
             async with session.begin_nested():
@@ -310,7 +310,7 @@ class ImportRun:
         # counted only now: a record whose savepoint was rolled back left no trace, not even here
         getattr(self.report, done.outcome)[record.kind] += 1
         if done.object_id is not None:
-            key = (record.kind, record.external_id)  # type: ignore[union-attr]
+            key = (record.kind, record.external_id)
             self.refs[key] = done.object_id
             self.absent.discard(key)
             self.new_refs.append((*key, done.object_id))

@@ -109,11 +109,10 @@ class SpreadsheetImporter(Importer):
             return
         seen.rows[signature] = line
         try:
-            records = self.records(line, values, context)
+            client, episode, deliveries = self.records(line, values, context)
         except CellError as exc:
             yield RejectedRecord(line, exc.code, str(exc), exc.column)
             return
-        episode = records[1]
         if episode.external_id in seen.episodes:
             what = "record number" if text(values.get("record_id")) else "person, service and start date"
             yield RejectedRecord(line, "DUPLICATE_EPISODE", f"Line {seen.episodes[episode.external_id]} has the "
@@ -121,9 +120,12 @@ class SpreadsheetImporter(Importer):
                                  episode.external_id)
             return
         seen.episodes[episode.external_id] = line
-        yield from records
+        yield client
+        yield episode
+        yield from deliveries
 
-    def records(self, line: int, values: dict[str, Any], context: ImportContext) -> list[Record]:
+    def records(self, line: int, values: dict[str, Any], context: ImportContext
+                ) -> tuple[ClientRecord, EpisodeRecord, list[DeliveryRecord]]:
         """The client, episode and delivery records of one row (or a :class:`CellError`)."""
         code = text(_required(values, "personal_code"))
         start = parse_date(_required(values, "start_date"), HEADER["start_date"])
@@ -144,7 +146,7 @@ class SpreadsheetImporter(Importer):
         service = service_code(context.catalogue, _required(values, "service"))
         episode_id = text(values.get("record_id")) or f"{client.external_id}/{service}/{start.isoformat()}"
         episode = EpisodeRecord(episode_id, line, client.external_id, service, municipality, start, end)
-        return [client, episode, *self.deliveries(line, values, episode_id)]
+        return client, episode, self.deliveries(line, values, episode_id)
 
     def deliveries(self, line: int, values: dict[str, Any], episode_id: str) -> list[DeliveryRecord]:
         has_dates, has_units = text(values.get("delivery_dates")), text(values.get("units"))
