@@ -78,8 +78,6 @@ def add_plugin_extensions(pm: pluggy.PluginManager, settings: Settings, queries:
             continue
         if not isinstance(extension, GraphQLExtension):
             raise PluginError(f"plugin {impl.plugin_name!r}: graphql_extension must return a GraphQLExtension")
-        if not isinstance(extension, GraphQLExtension):
-            raise PluginError(f"plugin {impl.plugin_name!r}: graphql_extension must return a GraphQLExtension")
         for roots, root in ((queries, extension.query), (mutations, extension.mutation)):
             if root is None:
                 continue
