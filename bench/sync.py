@@ -61,9 +61,10 @@ def as_of_dates(count: int) -> list[date]:
     return [date(2020, month, 28) for month in range(12, 12 - count, -1)]
 
 
-async def prepare_nodes(dbs: Databases, clients: int, snapshots: int) -> list[tuple[str, Database]]:
+async def prepare_nodes(dbs: Databases, regions: tuple[str, ...], clients: int, snapshots: int
+                        ) -> list[tuple[str, Database]]:
     nodes = []
-    for region in REGIONS:
+    for region in regions:
         db = await dbs.fresh("sqlite", f"sync_{region}", region=region)
         await generate(db, Shape(clients), region=region)
         node = Node.open(Settings(db=db.url, region=region))
@@ -150,8 +151,9 @@ async def platform_sync(nodes: list[tuple[str, Database]], hub_db: Database, url
     return _rates(total, max(committed.values()) - first, latencies)
 
 
-async def bench_sync(dbs: Databases, hub_backends: list[str], *, clients: int, snapshots: int) -> list[dict]:
-    nodes = await prepare_nodes(dbs, clients, snapshots)
+async def bench_sync(dbs: Databases, hub_backends: list[str], *, clients: int, snapshots: int,
+                     regions: int = len(REGIONS)) -> list[dict]:
+    nodes = await prepare_nodes(dbs, REGIONS[:regions], clients, snapshots)
     messages = {region: await outgoing(db) for region, db in nodes}
     facts = [f for items in messages.values() for *_, f in items]
     total = len(facts)
