@@ -19,6 +19,7 @@ from core.domain.regions import REGION_CODES
 
 from . import natsconf
 from .settings import FederationSettings
+from .streams import DURABLE
 
 NATS = typer.Option(None, "--nats", help="NATS URL (default: KOPIENA_NATS_URL).")
 USER = typer.Option(None, "--nats-user", help="NATS user (default: KOPIENA_NATS_USER).")
@@ -37,6 +38,8 @@ def hub_command(
     source_domains: str = typer.Option(None, "--source-domains",
                                        help="Leaf topology: regions' JetStream domains to source, comma separated."),
     consume: bool = typer.Option(True, "--consume/--no-consume", help="Consume snapshots from NATS."),
+    durable: str = typer.Option(DURABLE, "--durable", help="Name of the durable consumer (a new name replays "
+                                "the stream into a new database)."),
 ) -> None:
     """Run the national hub: consume regional snapshots and serve the national GraphQL API."""
     import uvicorn
@@ -48,7 +51,7 @@ def hub_command(
                                             hub_source_domains=source_domains)
     _logging()
     hub = Hub(s.hub_db, s.nats_url if consume else None, nats_user=s.nats_user, nats_password=s.password,
-              source_domains=s.source_domains)
+              source_domains=s.source_domains, durable=durable)
     console.print(f"hub: database {s.hub_db}, NATS {s.nats_url if consume else '(not consuming)'}, "
                   f"GraphQL at http://{s.hub_host}:{s.hub_port}/graphql")
     uvicorn.run(hub.app(manage=True, graphiql=not s.production), host=s.hub_host, port=s.hub_port,

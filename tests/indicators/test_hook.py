@@ -78,3 +78,16 @@ def test_declarations_are_checked():
         Indicator("Bad Code", "x", Unit.PERSONS, ())
     with pytest.raises(IndicatorDeclarationError, match="sum"):
         Indicator("cost", "x", Unit.PERSONS, (), measure="sum")
+
+
+def test_the_hook_is_documented_with_its_exact_signature():
+    import inspect
+    from pathlib import Path
+
+    from core import hookspecs
+
+    docs = (Path(hookspecs.__file__).parent.parent / "docs" / "plugins.md").read_text(encoding="utf-8")
+    signature = next(line for line in inspect.getsource(hookspecs.indicators).splitlines()
+                     if line.startswith("def "))
+    assert docs.count("### indicators\n") == 1
+    assert signature in docs.split("### indicators\n", 1)[1].split("###", 1)[0]
