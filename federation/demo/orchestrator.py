@@ -169,7 +169,7 @@ class Demo:
                 raise DemoError(f"nats-server was not ready within 20 s; its log is {self.layout.log('nats')}:\n"
                                 f"{log_tail(self.layout.log('nats'))}")
             time.sleep(0.05)
-        self._set("nats", "process", f"[green]up[/] {self.layout.nats_url} (JetStream)")
+        self._set("nats", "process", f"[green]up[/] :{self.layout.nats_port}, JetStream")
 
     def start_hub(self) -> None:
         self._kopiena("hub", "hub", "--db", self.layout.db("hub"), "--nats", self.layout.nats_url, "--host", HOST,
@@ -181,7 +181,7 @@ class Demo:
         self._kopiena(f"data-{r}", "demo-data", "--region", r, "--db", self.layout.db(r), "--as-of",
                       self.options.as_of.isoformat(), "--seed", str(self.options.seed), lasting=False)
         self.regions[r].step = "load"
-        self._set(r, "data", "loading synthetic people")
+        self._set(r, "data", "loading people")
 
     def _start_loads(self) -> None:
         """Load at most one region per CPU at a time: the heaviest (first) one then is not slowed down by all
@@ -194,7 +194,7 @@ class Demo:
         self._kopiena(f"publish-{r}", "indicators", "--as-of", self.options.as_of.isoformat(), "--publish",
                       "--region", r, "--db", self.layout.db(r), lasting=False)
         self.regions[r].step = "publish"
-        self._set(r, "data", f"{self._loaded(r)}; computing indicators")
+        self._set(r, "data", f"{self._loaded(r)}, indicators…")
 
     def start_serving(self, r: str) -> None:
         port = self.layout.ports[r]
@@ -202,8 +202,8 @@ class Demo:
                       str(port), port=port, env={"KOPIENA_NATS_URL": self.layout.nats_url})
         self._kopiena(f"relay-{r}", "relay", "--db", self.layout.db(r), env=self._nats_env(r))
         self.regions[r].step = "serve"
-        self._set(r, "data", f"{self._loaded(r)}; snapshot in the outbox")
-        self._set(r, "process", "node starting, relay running")
+        self._set(r, "data", f"{self._loaded(r)}, published")
+        self._set(r, "process", "node starting, relay on")
 
     def _loaded(self, r: str) -> str:
         text = self.layout.log(f"data-{r}").read_text(errors="replace")
@@ -234,7 +234,7 @@ class Demo:
         self.supervisor.check()
         if not self.hub_up and self._ready(self.layout.url("hub") + "/healthz"):
             self.hub_up = True
-            self._set("hub", "process", f"[green]up[/] {self.layout.url('hub')}/graphql, consuming")
+            self._set("hub", "process", f"[green]up[/] :{self.layout.ports['hub']}, consuming")
         self._start_loads()
         for r, region in self.regions.items():
             if region.step == "load" and self._step_done(f"data-{r}"):
@@ -243,11 +243,11 @@ class Demo:
                 self.start_serving(r)
             elif region.step == "serve" and not region.node_up and self._ready(self.layout.url(r) + "/readyz"):
                 region.node_up = True
-                self._set(r, "process", f"[green]up[/] {self.layout.url(r)}/graphql, relay running")
+                self._set(r, "process", f"[green]node up[/] :{self.layout.ports[r]}, relay on")
         if self.hub_up:
             for r in hub.reported(self.options.as_of) - {r for r, x in self.regions.items() if x.reported}:
                 self.regions[r].reported = True
-                self._set(r, "at the hub", f"[green]reported[/] as of {self.options.as_of.isoformat()}")
+                self._set(r, "at the hub", "[green]✓ reported[/]")
         return self.hub_up and all(x.node_up and x.reported for x in self.regions.values())
 
     def waiting_for(self) -> str:

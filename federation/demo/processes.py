@@ -75,6 +75,17 @@ def log_tail(path: Path, lines: int = 12) -> str:
 
 
 def _group_alive(pgid: int) -> bool:
+    """Whether a live (not zombie) process is left in the group: from ``/proc`` on Linux, else ``killpg(0)``."""
+    proc = Path("/proc")
+    if (proc / "self" / "stat").exists():
+        for stat in proc.glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(") ", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+            if fields[2] == str(pgid) and fields[0] != "Z":
+                return True
+        return False
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
@@ -146,10 +157,12 @@ class Child:
         return not _group_alive(self.proc.pid)
 
     def kill(self) -> None:
+        """SIGKILL the whole group and wait (a little) until it is empty."""
         if self.proc is not None:
             _signal_group(self.proc.pid, signal.SIGKILL)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(5)
+            _wait_gone([self], 5.0)
 
 
 class Supervisor:
@@ -237,5 +250,5 @@ def stop_leftovers(root: Path, grace: float = 10.0) -> dict[str, int]:
     while time.monotonic() < deadline and any(_group_alive(p) for p in found.values()):
         time.sleep(0.1)
     for pid in found.values():
-        _signal_group(pid, signal.SIGKILL)
+        _signal_group(pid, signal.SIGKILL)  # the leader is gone; anything left in its group goes too
     return found
