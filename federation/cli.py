@@ -162,6 +162,11 @@ def nats_command(
         raise CommandError("with --config say which --port the file listens on")
     server = EmbeddedNats(port=port, store_dir=store, config_file=config).start()
     console.print(f"nats-server at {server.url}, store {server.store_dir} (Ctrl-C stops)")
+
+    def stop(*_: object) -> None:  # SIGTERM too (a background job ignores Ctrl-C): stop the server with us
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         while server.running:
             time.sleep(0.5)

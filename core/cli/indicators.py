@@ -13,10 +13,11 @@ import typer
 from rich.table import Table
 
 from core.domain.errors import InvalidValue
-from core.domain.indicators import ACHIEVEMENT, DI_PLAN_TARGET, Snapshot, parse_ratio, percent
+from core.domain.indicators import ACHIEVEMENT, DI_PLAN_TARGET, Snapshot, percent
 from core.domain.rules import check_programme_date
 from core.node import Node, today_in_riga
 from core.settings import get_settings
+from core.store.indicator_facts import AsOf, plan_progress
 from core.store.snapshots import take_snapshot
 
 from .app import app, console, run
@@ -49,24 +50,24 @@ def figures_table(snapshot: Snapshot, *, municipality: str | None, zeros: bool) 
     return table
 
 
-def progress_table(snapshot: Snapshot) -> Table:
-    """The DI plan: target applicable on the date, received, achievement with one decimal."""
+def progress_table(plan: list) -> Table:
+    """The DI plan: every service with persons or a planned number; achievement with one decimal."""
     table = Table("target group", "service", "recipient", "received", "target", "achieved",
                   title="DI plan progress")
-    for group, service, recipient, ratio in snapshot.block(ACHIEVEMENT.code).rows:
-        if ratio is None:
-            table.add_row(group, service or "(unique persons)", recipient, "", "on demand", "")
-            continue
-        received, target = parse_ratio(ratio)
-        table.add_row(group, service or "(unique persons)", recipient, str(received), str(target),
-                      f"{percent(received, target)}%")
+    for group, service, recipient, received, target, planned in plan:
+        shown = str(target) if target is not None else ("on demand" if planned else "")
+        achieved = f"{percent(received, target)}%" if target else ""
+        table.add_row(group, service or "(unique persons)", recipient, str(received), shown, achieved)
     return table
 
 
 async def _indicators(region: str | None, db: str | None, as_of: date, publish: bool):
     node = Node.open(get_settings(db=db, region=region))
     try:
-        return await take_snapshot(node, as_of, publish=publish)
+        snapshot, row = await take_snapshot(node, as_of, publish=publish)
+        async with node.sessions() as session:
+            plan = await plan_progress(session, AsOf(as_of, node.region))
+        return snapshot, row, plan
     finally:
         await node.close()
 
@@ -83,7 +84,7 @@ def indicators_command(
 ) -> None:
     """Compute the region's indicators as of a date (and with --publish, queue them for the national hub)."""
     day = parse_day(as_of)
-    snapshot, row = run(_indicators(region, db, day, publish))
+    snapshot, row, plan = run(_indicators(region, db, day, publish))
     if as_json:
         out = {"region": snapshot.region, "asOf": day.isoformat(), "contentHash": snapshot.content_hash(),
                "indicators": snapshot.payload()}
@@ -92,7 +93,7 @@ def indicators_command(
         console.print_json(json.dumps(out, ensure_ascii=False))
         return
     console.print(figures_table(snapshot, municipality=municipality, zeros=zeros))
-    console.print(progress_table(snapshot))
+    console.print(progress_table(plan))
     if row is not None:
         console.print(f"published snapshot {row.id} (sequence {row.sequence}, {row.content_hash}); "
                       "`kopiena relay` sends it to the hub")

@@ -63,3 +63,26 @@ def test_a_broken_configuration_says_why(tmp_path):
     with pytest.raises(RuntimeError, match="exited at start"):
         server.start(timeout=10)
     server.close()
+
+
+def test_kopiena_nats_runs_a_server_until_terminated(tmp_path):
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    port = free_port()
+    kopiena = str(Path(sys.executable).parent / "kopiena")
+    proc = subprocess.Popen([kopiena, "nats", "--port", str(port), "--store", str(tmp_path / "js")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert f"nats-server at nats://127.0.0.1:{port}" in line
+        assert _listening(port)
+    finally:
+        proc.terminate()  # SIGTERM, as a service manager (or a background job's owner) stops it
+        proc.wait(30)
+    deadline = time.monotonic() + 10
+    while _listening(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _listening(port)  # the nats-server child went with it
