@@ -170,3 +170,21 @@ async def test_hub_migrations_match_the_models_on_sqlite(hub_url, hubs):
 
     hub = await hubs(hub_url, None)
     assert await drift(hub.store.engine) == []
+
+
+async def test_a_database_failure_naks_and_the_message_comes_back(nats_server, node_url, hub_url, hubs):
+    hub = await hubs(hub_url, nats_server.url)
+    engine = create_engine(hub_url)
+    async with engine.begin() as conn:  # the hub's database loses a table under it
+        await conn.execute(sa.text("ALTER TABLE hub_figures RENAME TO hub_figures_away"))
+    url = node_url("vidzeme")
+    await add_people(url, "vidzeme", 2)
+    await publish(url, "vidzeme")
+    await _relay(url, nats_server.url)
+    await wait_for(lambda: _counted(hub, "retried", 1), what="the failed commit")
+    assert hub.consumer.counts["accepted"] == 0
+    async with engine.begin() as conn:
+        await conn.execute(sa.text("ALTER TABLE hub_figures_away RENAME TO hub_figures"))
+    await engine.dispose()
+    await wait_for(lambda: _counted(hub, "accepted", 1), what="the redelivered message")
+    await assert_converged(hub_url, [url])
