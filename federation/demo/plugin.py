@@ -53,7 +53,7 @@ def demo(
     as_of: str = typer.Option(AS_OF.isoformat(), "--as-of", help="The regions report their figures as of this day."),
     seed: int = typer.Option(1, "--seed", help="Seed of the synthetic people."),
     port: int = typer.Option(8100, "--port", help="The hub's HTTP port; the five nodes get the next five."),
-    timeout: float = typer.Option(300.0, "--timeout", help="Give up if not everything is up within this many s."),
+    timeout: float = typer.Option(300.0, "--timeout", help="Seconds to wait for everything to be up."),
 ) -> None:
     """Run the national programme on this machine: NATS, the hub and five regional nodes, each a process."""
     from .orchestrator import Options, run  # the store and its drivers load only when used

@@ -12,7 +12,7 @@ from rich.text import Text
 PLANNED = (("ADULT_GRT", "PERSON", "Adults with GRT¹"), ("CHILD_FT", "PERSON", "Children with FT²"))
 FAMILIES = ("CHILD_FT", "FAMILY")
 LEGEND = ("¹ adults with mental disorders   ² children with functional impairments\n"
-          "target: unique persons the regional DI plan planned for the end of 2018")
+          "target: unique persons planned in the regional DI plan (its target that applies on the date)")
 
 
 def _unique(progress: list[dict[str, Any]], group: str, recipient: str) -> dict[str, Any] | None:
@@ -56,7 +56,7 @@ def national_table(result: dict[str, Any], names: dict[str, str]) -> Table:
         complete = len(_with_targets(result, group, recipient)) == len(regions)
         table.add_row(label, *map(_received, rows), _received(whole), style="bold")
         if group == "ADULT_GRT":
-            table.add_row("  of whom left a VSAC", *(str(result["regions"][r]["adults"]["left_institution"])
+            table.add_row("  left an institution", *(str(result["regions"][r]["adults"]["left_institution"])
                                                      for r in regions),
                           str(result["national"]["adults_left_institution"]))
         table.add_row("  target", *map(_target, rows), _target(whole) if complete else "–")
@@ -107,4 +107,7 @@ def token_lines(endpoints: list[dict[str, Any]], tokens_file: str) -> Renderable
                   f"(also in {tokens_file}, valid 24 h):")]
     for e in needing:
         lines.append(Text(f"{e['name']}: ", style="bold") + Text(f'{{"Authorization": "Bearer {e["token"]}"}}'))
+    free = [e["name"] for e in endpoints if not e["token_required"]]
+    if free:
+        lines.append(Text(f"{', '.join(free)}: no token needed"))
     return Group(*lines)
