@@ -160,14 +160,15 @@ def nats_command(
 
     if config is not None and port is None:
         raise CommandError("with --config say which --port the file listens on")
-    server = EmbeddedNats(port=port, store_dir=store, config_file=config).start()
-    console.print(f"nats-server at {server.url}, store {server.store_dir} (Ctrl-C stops)")
 
     def stop(*_: object) -> None:  # SIGTERM too (a background job ignores Ctrl-C): stop the server with us
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    server = EmbeddedNats(port=port, store_dir=store, config_file=config)
     try:
+        server.start()
+        console.print(f"nats-server at {server.url}, store {server.store_dir} (Ctrl-C stops)")
         while server.running:
             time.sleep(0.5)
     except KeyboardInterrupt:
