@@ -7,10 +7,11 @@ What it does, in the order a newcomer could do it by hand (each step is a
    region and one for the hub (``federation.natsconf``); start ``nats-server``
    with JetStream on a free port;
 2. ``kopiena hub``: the national hub on its own SQLite database;
-3. per region, in parallel: ``kopiena demo-data`` (a fresh SQLite database with
-   the region's synthetic people), ``kopiena indicators --publish`` (the
-   snapshot as of 31.12.2018 into the outbox), then ``kopiena node`` (the
-   region's GraphQL API) and ``kopiena relay`` (outbox to NATS);
+3. per region, one per CPU at a time: ``kopiena demo-data --publish`` (a fresh
+   SQLite database with the region's synthetic people, then the snapshot of its
+   indicators as of 31.12.2018 into the outbox, as ``kopiena indicators
+   --publish`` does), then ``kopiena node`` (the region's GraphQL API) and
+   ``kopiena relay`` (outbox to NATS);
 4. wait until the hub's GraphQL ``regions`` shows a snapshot of every region;
    read the figures back from the hub and print the national table.
 
@@ -50,6 +51,8 @@ HOST = "127.0.0.1"
 HUB_PORT = 8100
 REGION_NAMES = {"kurzeme": "Kurzeme", "latgale": "Latgale", "riga": "Rīga", "vidzeme": "Vidzeme",
                 "zemgale": "Zemgale"}
+PROBE_EVERY = 1.0
+"""Seconds between two HTTP probes of the same thing while starting."""
 LOAD_ORDER = ("zemgale", "riga", "latgale", "vidzeme", "kurzeme")
 """Zemgale has the most people: it starts first so it does not finish last."""
 
@@ -107,7 +110,7 @@ class Layout:
 
 @dataclass
 class Region:
-    """One region's way through the start-up: load, publish, serve, reported."""
+    """One region's way through the start-up: waiting, load (and publish), serve; node up; reported."""
 
     code: str
     step: str = "waiting"
@@ -125,6 +128,7 @@ class Demo:
         self.regions = {r: Region(r) for r in REGION_CODES}
         self.hub_up = False
         self.load_slots = max(2, os.cpu_count() or 2)
+        self._probed: dict[str, float] = {}
         self.board: Board | None = None
         self.seconds_to_table: float | None = None
 
@@ -179,7 +183,7 @@ class Demo:
 
     def start_load(self, r: str) -> None:
         self._kopiena(f"data-{r}", "demo-data", "--region", r, "--db", self.layout.db(r), "--as-of",
-                      self.options.as_of.isoformat(), "--seed", str(self.options.seed), lasting=False)
+                      self.options.as_of.isoformat(), "--seed", str(self.options.seed), "--publish", lasting=False)
         self.regions[r].step = "load"
         self._set(r, "data", "loading people")
 
@@ -189,12 +193,6 @@ class Demo:
         busy = sum(x.step == "load" for x in self.regions.values())
         for r in [r for r in LOAD_ORDER if self.regions[r].step == "waiting"][:max(0, self.load_slots - busy)]:
             self.start_load(r)
-
-    def start_publish(self, r: str) -> None:
-        self._kopiena(f"publish-{r}", "indicators", "--as-of", self.options.as_of.isoformat(), "--publish",
-                      "--region", r, "--db", self.layout.db(r), lasting=False)
-        self.regions[r].step = "publish"
-        self._set(r, "data", f"{self._loaded(r)}, indicators…")
 
     def start_serving(self, r: str) -> None:
         port = self.layout.ports[r]
@@ -223,7 +221,18 @@ class Demo:
             raise child.died()
         return code == 0
 
+    def _due(self, what: str) -> bool:
+        """Whether to ask ``what`` again now: HTTP probes once a second (a node's /readyz reads its schema
+        revision; the processes are busy enough starting)."""
+        now = time.monotonic()
+        if self._probed.get(what, 0.0) > now - PROBE_EVERY:
+            return False
+        self._probed[what] = now
+        return True
+
     def _ready(self, url: str) -> bool:
+        if not self._due(url):
+            return False
         try:
             return httpx.get(url, timeout=1.0).status_code == 200
         except httpx.HTTPError:
@@ -238,13 +247,11 @@ class Demo:
         self._start_loads()
         for r, region in self.regions.items():
             if region.step == "load" and self._step_done(f"data-{r}"):
-                self.start_publish(r)
-            elif region.step == "publish" and self._step_done(f"publish-{r}"):
                 self.start_serving(r)
             elif region.step == "serve" and not region.node_up and self._ready(self.layout.url(r) + "/readyz"):
                 region.node_up = True
                 self._set(r, "process", f"[green]node up[/] :{self.layout.ports[r]}, relay on")
-        if self.hub_up:
+        if self.hub_up and self._due("regions"):
             for r in hub.reported(self.options.as_of) - {r for r, x in self.regions.items() if x.reported}:
                 self.regions[r].reported = True
                 self._set(r, "at the hub", "[green]✓ reported[/]")

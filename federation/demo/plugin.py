@@ -10,8 +10,8 @@ from pathlib import Path
 import typer
 
 from core import hookimpl
-from core.cli.app import CommandError, console
-from core.settings import get_settings
+from core.cli.app import CommandError, console, run
+from core.settings import Settings, get_settings
 
 from .figures import AS_OF
 
@@ -29,6 +29,8 @@ def demo_data(
     db: str = typer.Option(None, "--db", help="Database URL (default: KOPIENA_DB)."),
     seed: int = typer.Option(1, "--seed", help="Seed of the synthetic people (same seed, same people)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    publish: bool = typer.Option(False, "--publish", help="Then publish the indicators as of the same date, as "
+                                 "`kopiena indicators --publish` does (snapshot + outbox)."),
 ) -> None:
     """Fill a regional node's database with synthetic people shaped on the published figures of 2018."""
     from .generator import DemoDataError, load_region  # the store and its drivers load only when used
@@ -36,14 +38,32 @@ def demo_data(
     settings = get_settings(db=db, region=region)
     if not settings.region:
         raise typer.BadParameter("say which region: --region or KOPIENA_REGION", param_hint="--region")
+    day = _day(as_of)
     try:
-        report = load_region(settings.db, settings.region, _day(as_of), seed)
+        report = load_region(settings.db, settings.region, day, seed)
     except DemoDataError as exc:
         raise CommandError(str(exc)) from None
+    snapshot = run(_publish(settings, day)) if publish else None
     if as_json:
-        console.print_json(json.dumps(asdict(report), default=str))
-    else:
-        console.print(report.line(), highlight=False, soft_wrap=True)
+        console.print_json(json.dumps(asdict(report) | ({"snapshot": snapshot} if snapshot else {}), default=str))
+        return
+    console.print(report.line(), highlight=False, soft_wrap=True)
+    if snapshot:
+        console.print(f"published snapshot {snapshot}; `kopiena relay` sends it to the hub", highlight=False)
+
+
+async def _publish(settings: Settings, day: date) -> str:
+    """The snapshot of the region's indicators as of ``day``, stored with its outbox row; its id."""
+    from core.node import Node
+    from core.store.snapshots import take_snapshot
+
+    node = Node.open(settings)
+    try:
+        _, row = await take_snapshot(node, day, publish=True)
+    finally:
+        await node.close()
+    assert row is not None, "a published snapshot has a row"
+    return row.id
 
 
 def demo(

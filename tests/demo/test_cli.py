@@ -67,3 +67,27 @@ def test_bad_input_is_refused_before_anything_is_written(tmp_path):
 def test_help_lists_the_command():
     result = kopiena("demo-data", "--help")
     assert result.returncode == 0 and "--as-of" in result.stdout and "--seed" in result.stdout
+
+
+def test_publish_queues_the_snapshot_of_the_same_date_for_the_relay(tmp_path):
+    from core.store.engine import create_engine, session_factory
+    from core.store.snapshots import pending
+
+    url = f"sqlite:///{tmp_path / 'node.db'}"
+    done = kopiena("demo-data", "--region", "latgale", "--as-of", "2017-03-31", "--db", url, "--publish", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+
+    async def queued():
+        engine = create_engine(url)
+        try:
+            async with session_factory(engine)() as session:
+                return await pending(session)
+        finally:
+            await engine.dispose()
+
+    rows = asyncio.run(queued())
+    assert [(p.snapshot_id, p.region, p.as_of.isoformat(), p.sequence) for p in rows] == [
+        (report["snapshot"], "latgale", "2017-03-31", 1)]
+    unique = next(b for b in rows[0].indicators if b["code"] == "unique_persons_received")
+    assert sum(row[-1] for row in unique["rows"] if row[0] is None) > 0  # people were served by then

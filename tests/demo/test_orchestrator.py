@@ -66,7 +66,7 @@ def processes_mentioning(text: str) -> list[str]:
 
 
 def assert_nothing_left(var: Path, pids: dict[str, int]) -> None:
-    assert len(pids) >= 1 + 1 + 4 * len(REGION_CODES), pids  # nats, hub, and per region data/publish/node/relay
+    assert len(pids) == 2 + 3 * len(REGION_CODES), pids  # nats, hub, and per region data, node, relay
     assert [name for name, pid in pids.items() if pid_alive(pid)] == []
     assert processes_mentioning(str(var)) == []
     assert not (var / "demo" / "pids").exists()
@@ -157,7 +157,7 @@ def test_the_long_running_demo_serves_until_ctrl_c_and_then_stops_everything(tmp
     try:
         wait_for_line(out, "Ctrl-C stops every process", demo, RUN_TIMEOUT)
         pids = json.loads((var / "demo" / "pids").read_text())
-        assert all(pid_alive(pid) for name, pid in pids.items() if not name.startswith(("data-", "publish-")))
+        assert all(pid_alive(pid) for name, pid in pids.items() if not name.startswith("data-"))
         text = out.read_text()
         assert "Latvia" in text and "✓ Zemgale: both published tables" in text
         latvia = next(line for line in text.splitlines() if line.strip().startswith("Adults with GRT"))
