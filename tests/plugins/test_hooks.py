@@ -421,7 +421,8 @@ class SystemsQuery:
 
 @strawberry.type
 class SystemsMutation:
-    @strawberry.mutation(description="Pretend to ping a municipal system.")
+    @strawberry.mutation(description="Pretend to ping a municipal system.",
+                         metadata={"kopiena.access": ("reference", "read")})
     async def ping_municipal_system(self, info: strawberry.Info, name: str) -> str:
         return f"{name} answers {info.context.node.region}"
 

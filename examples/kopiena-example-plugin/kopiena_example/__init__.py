@@ -42,6 +42,7 @@ class ExampleNotePayload:
 
 @strawberry.type
 class ExampleQuery:
+    # a plugin query without "kopiena.access" metadata needs the right to read reference data
     @strawberry.field(description="Events seen by the example plugin, by type (no personal data: counts only).")
     def example_activity(self) -> list[ExampleActivity]:
         return [ExampleActivity(event_type=t, count=n) for t, n in sorted(SEEN.items())]
@@ -49,7 +50,9 @@ class ExampleQuery:
 
 @strawberry.type
 class ExampleMutation:
-    @strawberry.mutation(description="Keep a short note in the example plugin's memory.")
+    # a plugin's mutation says which right it needs (casbin object and action); without it the node refuses it
+    @strawberry.mutation(description="Keep a short note in the example plugin's memory.",
+                         metadata={"kopiena.access": ("client", "write")})
     def example_note(self, text: str) -> ExampleNotePayload:
         text = text.strip()
         if not text or len(text) > NOTE_MAX:

@@ -1,0 +1,73 @@
+"""What an import did: records read, written, linked, updated, unchanged, and each refused one with its reason."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+COUNTERS = ("read", "written", "linked", "updated", "unchanged")
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One refused record, as the reject file lists it."""
+
+    line: int
+    kind: str
+    external_id: str | None
+    field: str | None
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Mark:
+    """The report as it was before a line was tried, to go back to when the line is tried again."""
+
+    counters: dict[str, Counter]
+    rejected: int
+    last_line: int
+    new_line: int | None
+
+
+@dataclass
+class ImportReport:
+    importer: str
+    source: str
+    system: str
+    read: Counter = field(default_factory=Counter)
+    written: Counter = field(default_factory=Counter)
+    linked: Counter = field(default_factory=Counter)
+    """Clients already registered (by hand or from another system), now known under this system's id."""
+    updated: Counter = field(default_factory=Counter)
+    """Episodes imported before that the system now says have ended."""
+    unchanged: Counter = field(default_factory=Counter)
+    rejected: list[Rejection] = field(default_factory=list)
+    lines: set[int] = field(default_factory=set)
+    last_line: int = 0
+    batches: int = 0
+    error: str | None = None
+
+    @property
+    def by_reason(self) -> Counter:
+        return Counter(r.code for r in self.rejected)
+
+    @property
+    def rejected_lines(self) -> set[int]:
+        return {r.line for r in self.rejected}
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def mark(self, line: int) -> Mark:
+        return Mark({name: Counter(getattr(self, name)) for name in COUNTERS}, len(self.rejected), self.last_line,
+                    None if line in self.lines else line)
+
+    def restore(self, mark: Mark) -> None:
+        for name, counter in mark.counters.items():
+            setattr(self, name, counter)
+        del self.rejected[mark.rejected:]
+        self.last_line = mark.last_line
+        if mark.new_line is not None:
+            self.lines.discard(mark.new_line)
