@@ -228,3 +228,28 @@ def test_records_are_plain_values():
     with pytest.raises(AttributeError):
         record.line = 3  # type: ignore[misc]
     assert issubclass(DomainError, Exception)
+
+
+async def test_a_line_is_tried_whole_then_record_by_record_and_keeps_its_good_records(node, register_plugin):
+    """One line (a spreadsheet row) gives a client, an episode and deliveries: when one of them is refused the
+    line's savepoint is rolled back and the line written again, one savepoint per record."""
+    listener = register_plugin(Listener())
+    records = [client(1, 5), episode(1, 1, 5, service_code="RESPITE_CARE"), delivery(1, date(2018, 3, 5), line=5),
+               client(2, 6), episode(2, 2, 6), delivery(2, date(2018, 3, 5), line=6),
+               delivery(2, date(2018, 2, 5), line=6), delivery(2, date(2018, 3, 6), line=6)]
+    report = await run_import(node, ListImporter(records), "x")
+    assert [(r.line, r.kind, r.code) for r in report.rejected] == [
+        (5, "episode", "SERVICE_NOT_FOR_TARGET_GROUP"), (5, "delivery", "REFERENCE_REFUSED"),
+        (6, "delivery", "DELIVERY_OUTSIDE_EPISODE")]
+    assert dict(report.written) == {"client": 2, "episode": 1, "delivery": 2}
+    assert dict(report.read) == {"client": 2, "episode": 2, "delivery": 4} and report.lines == {5, 6}
+    ids = await refs(node, "list")
+    async with node.sessions() as s:
+        clients = set((await s.execute(select(Client.id))).scalars())
+        episodes = set((await s.execute(select(ServiceEpisode.id))).scalars())
+    assert {ids[("client", "c1")], ids[("client", "c2")]} == clients  # the refs point at the rows that stayed
+    assert set(ids) == {("client", "c1"), ("client", "c2"), ("episode", "e2")} and {ids[("episode", "e2")]} == episodes
+    await drain()
+    assert [e.type for e in listener.events] == ["client.registered", "client.registered", "episode.started",
+                                                 "deliveries.recorded"]
+    assert {e.data["clientId"] for e in listener.events} == clients
