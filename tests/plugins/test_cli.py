@@ -79,14 +79,16 @@ def test_import_shows_progress_a_summary_and_writes_the_reject_file(db_url, tmp_
     assert counts(db_url) == {"clients": 5, "episodes": 2, "deliveries": 3, "refs": 7}
 
 
-def test_a_reject_file_is_written_beside_by_default(db_url, tmp_path):
+def test_a_reject_file_is_written_beside_by_default(sqlite_dbs, tmp_path):
+    db_url = sqlite_dbs.fresh()  # the CLI on one database; the runner is tested on both (test_imports.py)
     result = kopiena("import", "spreadsheet", str(SHEETS / "kludas.csv"), "--db", db_url, "--quiet", cwd=tmp_path)
     assert result.returncode == 0
     assert "reject file: kludas.rejected.csv" in result.stdout
     assert len(rejects(tmp_path / "kludas.rejected.csv")) == 14
 
 
-def test_an_import_that_cannot_start_says_why_and_exits_non_zero(db_url, tmp_path):
+def test_an_import_that_cannot_start_says_why_and_exits_non_zero(sqlite_dbs, tmp_path):
+    db_url = sqlite_dbs.fresh()
     wrong = kopiena("import", "spreadsheet", str(SHEETS / "nepareizas-galvenes.csv"), "--db", db_url)
     assert wrong.returncode == 1
     assert "missing column(s): 'Personas kods', 'Pakalpojums'" in wrong.stderr
@@ -99,7 +101,8 @@ def test_an_import_that_cannot_start_says_why_and_exits_non_zero(db_url, tmp_pat
     assert counts(db_url) == {"clients": 0, "episodes": 0, "deliveries": 0, "refs": 0}
 
 
-def test_export_deliveries_and_costs_of_a_month(db_url, tmp_path):
+def test_export_deliveries_and_costs_of_a_month(sqlite_dbs, tmp_path):
+    db_url = sqlite_dbs.fresh()  # the exports' SQL is tested on both databases in test_exports.py
     assert kopiena("import", "spreadsheet", str(SHEETS / "klienti.csv"), "--db", db_url, "--quiet",
                    "--reject-file", str(tmp_path / "r.csv")).returncode == 0
     deliveries = kopiena("export", "deliveries", "--month", "2018-03", "--db", db_url)
