@@ -123,6 +123,7 @@ def test_export_deliveries_and_costs_of_a_month(sqlite_dbs, tmp_path):
     assert bad.returncode == 1 and "INVALID_VALUE (month)" in bad.stderr
 
 
+@pytest.mark.timeout(900)  # about a minute alone on two cores; more while other suites share them
 def test_ten_thousand_rows_import_with_an_accurate_report_and_again_write_nothing(sqlite_dbs, tmp_path):
     """The issue's bar: a 10,000-row municipal sheet, generated here with known mistakes planted."""
     db_url = sqlite_dbs.fresh()

@@ -24,6 +24,7 @@ from core.api import build_schema, print_sdl
 from core.plugins import get_plugin_manager
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "kopiena-example-plugin"
+pytestmark = pytest.mark.timeout(600)  # pip builds the package once per session (setuptools from the index)
 KOPIENA = str(Path(sys.executable).parent / "kopiena")
 
 
