@@ -66,6 +66,15 @@ def _required(values: dict[str, Any], key: str) -> Any:
     return value
 
 
+def _birth_date(value: Any):
+    if not text(value):
+        return None
+    try:
+        return parse_date(value, HEADER["birth_date"])
+    except CellError:  # personal data: the reject file does not repeat it
+        raise CellError(HEADER["birth_date"], "The birth date is not a date DD.MM.YYYY.") from None
+
+
 class SpreadsheetImporter(Importer):
     name = "spreadsheet"
     description = ("A municipal social service's CSV (UTF-8 or Windows-1257) or XLSX: one row per person-service "
@@ -130,7 +139,7 @@ class SpreadsheetImporter(Importer):
         code = text(_required(values, "personal_code"))
         start = parse_date(_required(values, "start_date"), HEADER["start_date"])
         end = parse_date(values["end_date"], HEADER["end_date"]) if text(values.get("end_date")) else None
-        birth = parse_date(values["birth_date"], HEADER["birth_date"]) if text(values.get("birth_date")) else None
+        birth = _birth_date(values.get("birth_date"))
         municipality = municipality_code(context.municipalities, _required(values, "municipality"), start)
         represents = text(values.get("represents"))
         client = ClientRecord(

@@ -229,3 +229,12 @@ def test_names_in_daily_use_map_to_codes():
 def test_a_person_has_one_id_however_the_code_is_written():
     assert client_id("170580-11003") == client_id(" 17058011003 ") != client_id("020175-11018")
     assert "170580" not in client_id("170580-11003")
+
+
+def test_a_bad_birth_date_is_refused_without_repeating_it():
+    from plugins.spreadsheet import _birth_date
+
+    assert _birth_date("17.05.1980") == date(1980, 5, 17) and _birth_date(" ") is None
+    with pytest.raises(layout.CellError) as caught:
+        _birth_date("32.05.1980")
+    assert caught.value.column == "Dzimšanas datums" and "1980" not in str(caught.value)
