@@ -75,3 +75,23 @@ async def node(db_url):
     opened = Node.open(Settings(db=db_url, region="zemgale"))
     yield opened
     await opened.close()
+
+
+def dev_token(role: str = "regional_coordinator", domain: str = "lv/zemgale", sub: str = "test-coordinator",
+              secret: str | None = None) -> str:
+    """A development bearer token, as ``kopiena token`` mints it, for the nodes the tests open."""
+    from datetime import timedelta
+
+    from core.auth.domains import DomainCatalogue
+    from core.auth.tokens import mint_dev_token
+    from core.settings import Settings
+
+    settings = Settings(jwt_secret=secret) if secret else Settings()
+    return mint_dev_token(settings, sub=sub, role=role, domain=DomainCatalogue.from_plugins().parse(domain),
+                          ttl=timedelta(hours=1))
+
+
+@pytest.fixture(scope="session")
+def auth_headers() -> dict[str, str]:
+    """The Authorization header of a regional coordinator of Zemgale (every right on the region's records)."""
+    return {"Authorization": f"Bearer {dev_token()}"}

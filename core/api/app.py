@@ -23,6 +23,7 @@ from core.node import Node
 from core.store import migrate
 
 from .context import Context, make_context
+from .guard import RequireToken
 from .schema import build_schema
 
 log = logging.getLogger("kopiena.api")
@@ -131,6 +132,7 @@ def create_app(node: Node, *, schema: Any = None) -> Starlette:
     schema = schema or build_schema(node.pm, node.settings)
     production = node.settings.production
     graphql = NodeGraphQL(node, schema, graphql_ide=None if production else "graphiql", allow_queries_via_get=False)
+    protected = RequireToken(graphql, node)  # every request but the GraphiQL page needs a bearer token
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok", "region": node.region})
@@ -144,16 +146,19 @@ def create_app(node: Node, *, schema: Any = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await protected.access()  # load the access policy (and refuse unusable token settings) before serving
         yield
         await events.drain()
+        await protected.close()
         await node.close()
 
     app = Starlette(routes=[
         Route("/", home),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/graphql", BodyLimit(graphql), methods=["GET", "POST"]),
+        Route("/graphql", BodyLimit(protected), methods=["GET", "POST"]),
     ], lifespan=lifespan)
     app.state.node = node
+    app.state.access = protected
     app.state.schema = schema
     return app

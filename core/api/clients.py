@@ -16,6 +16,7 @@ from .assessments import Assessment, SupportPlan
 from .deliveries import Delivery, FundingCost, total
 from .enums import RecipientKind, Residence, TargetGroup, value
 from .errors import bad_input
+from .guard import masked, name_search_scope, personal
 from .pagination import Connection, connection, decode_cursor, page_size
 from .reference import Institution, Municipality, ServiceType, load_municipality
 from .scalars import date_arg, lookup_id
@@ -27,6 +28,9 @@ EpisodeRef = Annotated["ServiceEpisode", strawberry.lazy("core.api.episodes")]
 MAX_SEARCH = 100
 
 
+PERSONAL = "Personal data: null (and listed in maskedFields) when your role may not see it."
+
+
 def _id(value: int | None) -> strawberry.ID | None:
     return strawberry.ID(str(value)) if value is not None else None
 
@@ -36,12 +40,6 @@ def _id(value: int | None) -> strawberry.ID | None:
                              "leaves the regional node.")
 class Client:
     id: strawberry.ID
-    personal_code: str
-    given_name: str
-    family_name: str
-    birth_date: dt.date | None
-    address: str | None
-    diagnosis: str | None = strawberry.field(description="ICD-10 codes.")
     target_group: TargetGroup
     recipient_kind: RecipientKind
     represents_client_id: strawberry.ID | None
@@ -53,18 +51,48 @@ class Client:
     care_level: int | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    _row: strawberry.Private[models.Client]
 
     @classmethod
     def from_row(cls, row: models.Client) -> Client:
         return cls(
-            id=strawberry.ID(str(row.id)), personal_code=row.personal_code, given_name=row.given_name,
-            family_name=row.family_name, birth_date=row.birth_date, address=row.address, diagnosis=row.diagnosis,
-            target_group=TargetGroup(row.target_group), recipient_kind=RecipientKind(row.recipient_kind),
+            id=strawberry.ID(str(row.id)), _row=row, target_group=TargetGroup(row.target_group),
+            recipient_kind=RecipientKind(row.recipient_kind),
             represents_client_id=_id(row.represents_client_id), municipality_code=row.municipality_code,
             residence=Residence(row.residence), institution_id=_id(row.institution_id),
             preparing_since=row.preparing_since, left_institution_on=row.left_institution_on,
             care_level=row.care_level, created_at=row.created_at, updated_at=row.updated_at,
         )
+
+    # Personal fields: shown only to roles that may see them here (docs/security.md), else null and named
+    # in maskedFields; every value shown is written to the audit log (core.api.guard.personal).
+    @strawberry.field(description=PERSONAL + " Latvian personal code.")
+    def personal_code(self, info: strawberry.Info) -> str | None:
+        return personal(info, self._row, "personal_code")
+
+    @strawberry.field(description=PERSONAL)
+    def given_name(self, info: strawberry.Info) -> str | None:
+        return personal(info, self._row, "given_name")
+
+    @strawberry.field(description=PERSONAL)
+    def family_name(self, info: strawberry.Info) -> str | None:
+        return personal(info, self._row, "family_name")
+
+    @strawberry.field(description=PERSONAL)
+    def birth_date(self, info: strawberry.Info) -> dt.date | None:
+        return personal(info, self._row, "birth_date")
+
+    @strawberry.field(description=PERSONAL)
+    def address(self, info: strawberry.Info) -> str | None:
+        return personal(info, self._row, "address")
+
+    @strawberry.field(description=PERSONAL + " ICD-10 codes.")
+    def diagnosis(self, info: strawberry.Info) -> str | None:
+        return personal(info, self._row, "diagnosis")
+
+    @strawberry.field(description="Personal fields hidden from your role (they are null): e.g. personalCode.")
+    def masked_fields(self, info: strawberry.Info) -> list[str]:
+        return masked(info, self._row)
 
     @strawberry.field
     async def municipality(self, info: strawberry.Info) -> Municipality | None:
@@ -155,12 +183,13 @@ class ClientQuery:
         ctx = info.context
         limit, after_id = page_size(first, ctx.node.settings.max_page_size), decode_cursor("client", after)
         f = filter.to_filter() if filter else None
+        scope = name_search_scope(ctx) if f and (f.search or "").strip() else ctx.scope
         async with ctx.db() as s:
-            page = await queries.client_page(s, f, after_id=after_id, limit=limit, scope=ctx.scope)
+            page = await queries.client_page(s, f, after_id=after_id, limit=limit, scope=scope)
 
         async def count() -> int:
             async with ctx.db() as s:
-                return await queries.count_clients(s, f, scope=ctx.scope)
+                return await queries.count_clients(s, f, scope=scope)
 
         return connection(Connection[Client], "client", page, Client.from_row, count)
 

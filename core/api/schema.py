@@ -31,12 +31,14 @@ from strawberry.tools import merge_types
 from core.plugins import PluginError
 from core.settings import Settings
 
+from .access import AccessMutation, AccessQuery
 from .assessments import AssessmentMutation, AssessmentQuery
 from .client_changes import ClientMutation
 from .clients import ClientQuery
 from .deliveries import DeliveryMutation, DeliveryQuery
 from .episodes import EpisodeMutation, EpisodeQuery
 from .errors import NodeSchema
+from .guard import AccessControl
 from .indicators import IndicatorQuery
 from .instruments import InstrumentQuery
 from .limits import protections
@@ -50,6 +52,8 @@ MUTATION_TYPES: list[type] = [ClientMutation, PlaceMutation, EpisodeMutation, De
 EXTRA_TYPES: list[type] = []
 QUERY_TYPES.extend([InstrumentQuery, AssessmentQuery, PlanQuery])  # needs assessments and support plans
 QUERY_TYPES.append(IndicatorQuery)  # indicators(asOf): the region's figures, as published
+QUERY_TYPES.append(AccessQuery)  # me, auditEvents, accessPolicy
+MUTATION_TYPES.append(AccessMutation)  # grantRole, revokeRole, setPermission, removePermission
 MUTATION_TYPES.extend([AssessmentMutation, PlanMutation])
 
 
@@ -99,7 +103,7 @@ def build_schema(pm: pluggy.PluginManager | None = None, settings: Settings | No
         query=merge_types("Query", tuple(queries)),
         mutation=merge_types("Mutation", tuple(mutations)),
         types=types,
-        extensions=protections(settings),
+        extensions=[*protections(settings), AccessControl],
         scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(disable_field_suggestions=settings.production),
     )

@@ -23,6 +23,7 @@ from core.domain.errors import DomainError, DomainErrors, InvalidValue, raise_if
 from core.events import Event, dispatch
 
 from .errors import UserError, user_errors
+from .guard import audit_change, write_session
 from .scalars import to_date, to_decimal, to_id
 
 log = logging.getLogger("kopiena.api")
@@ -47,8 +48,10 @@ async def write(info: strawberry.Info, work: Callable[[AsyncSession], Awaitable[
     """Run ``work`` in one transaction; a broken rule rolls everything back and becomes ``userErrors``."""
     ctx = info.context
     try:
-        async with ctx.node.sessions() as session, session.begin():
+        # guarded: ids outside the caller's domains are not found; the audit event commits with the change
+        async with write_session(ctx) as session, session.begin():
             value = await work(session)
+            await audit_change(session, ctx)
     except (DomainError, DomainErrors) as exc:
         return Outcome(errors=user_errors(exc, rename))
     except IntegrityError as exc:

@@ -114,8 +114,12 @@ class Access:
                     best = grant
         return best
 
-    def scope(self, principal: Principal, act: str = "read"):
-        """``scope(model) -> WHERE clause | None`` for the read queries (unknown tables: no rows)."""
+    def scope(self, principal: Principal, act: str = "read", *, also: str | None = None):
+        """``scope(model) -> WHERE clause | None`` for the read queries (unknown tables: no rows).
+
+        ``also``: count only grants that may read this object too (a search on names must
+        only reach clients whose names the caller may see).
+        """
         cache: dict[type[Any], ColumnElement[bool] | None] = {}
 
         def where(model: type[Any]) -> ColumnElement[bool] | None:
@@ -125,7 +129,9 @@ class Access:
                     log.warning("no scoping rule for %s: it reads as empty", getattr(model, "__name__", model))
                     cache[model] = sa.false()
                 else:
-                    cache[model] = table.where(self.coverage(principal, table.object, act))
+                    grants = [g for g in self.permitted(principal, table.object, act)
+                              if also is None or self.permitted_grant(g, also, "read")]
+                    cache[model] = table.where(Coverage.of(grants, self.catalogue))
             return cache[model]
 
         return where

@@ -120,9 +120,10 @@ def user_errors(body: dict, name: str) -> list[tuple[str, str | None]]:
 
 
 @pytest.fixture
-async def api(node):
+async def api(node, auth_headers):
     app = create_app(node)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://node.test") as http:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://node.test",
+                                 headers=auth_headers) as http:
         yield Api(http, node)
 
 

@@ -35,7 +35,7 @@ def _wait_until_up(base: str, process: subprocess.Popen, timeout: float = 30) ->
     raise AssertionError("kopiena node did not start in time")
 
 
-def test_kopiena_node_serves_graphql_health_and_readiness(db_url):
+def test_kopiena_node_serves_graphql_health_and_readiness(db_url, auth_headers):
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "KOPIENA_PORT": "1"}  # the flag wins over the environment
@@ -50,10 +50,10 @@ def test_kopiena_node_serves_graphql_health_and_readiness(db_url):
         registered = httpx.post(f"{base}/graphql", json={"query": """mutation {
             registerClient(input: {personalCode: "170580-10019", givenName: "Anna", familyName: "Bērziņa",
                                    targetGroup: ADULT_GRT, municipalityCode: "0003000"}) {
-              client { id } userErrors { code } } }"""}).json()
+              client { id } userErrors { code } } }"""}, headers=auth_headers).json()
         client = registered["data"]["registerClient"]["client"]
         read = httpx.post(f"{base}/graphql", json={"query": "query($id: ID!) { client(id: $id) { familyName } }",
-                                                   "variables": {"id": client["id"]}}).json()
+                                                   "variables": {"id": client["id"]}}, headers=auth_headers).json()
         assert read == {"data": {"client": {"familyName": "Bērziņa"}}}
     finally:
         process.send_signal(signal.SIGINT)

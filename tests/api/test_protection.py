@@ -157,11 +157,14 @@ async def test_production_mode_hides_introspection_graphiql_and_suggestions(db_u
     from core.api import create_app
     from core.node import Node
     from core.settings import Settings
+    from tests.conftest import dev_token
 
-    node = Node.open(Settings(db=db_url, region="zemgale", production=True))
+    secret = "this-test-s-own-production-secret-32-bytes"  # production refuses the development secret
+    node = Node.open(Settings(db=db_url, region="zemgale", production=True, jwt_secret=secret))
     try:
         transport = httpx.ASGITransport(app=create_app(node))
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        headers = {"Authorization": f"Bearer {dev_token(secret=secret)}"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=headers) as http:
             body = (await http.post("/graphql", json={"query": "{ __schema { types { name } } }"})).json()
             assert body["data"] is None and "introspection" in body["errors"][0]["message"].lower()
             typo = (await http.post("/graphql", json={"query": "{ client { idd } }"})).json()

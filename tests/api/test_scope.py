@@ -7,6 +7,7 @@ from graphql import GraphQLError
 from sqlalchemy import event, select
 
 from core.api import context
+from core.auth import Domain, Grant, Principal
 from core.store.models import Client, Delivery, ServiceEpisode
 
 pytestmark = pytest.mark.anyio
@@ -55,7 +56,7 @@ async def test_scope_set_by_a_context_hook_limits_every_read_in_sql(api, hook):
     assert everything["clients"]["totalCount"] == 2 and everything["deliveries"]["totalCost"] == "11.49"
 
     def worker(ctx):
-        ctx.principal = {"sub": "social-worker", "domain": "lv/zemgale/0025000"}
+        ctx.principal = Principal("social-worker", (Grant("municipal_social_worker", Domain("lv/zemgale/0025000")),))
         ctx.scope = bauska_only
 
     hook(worker)

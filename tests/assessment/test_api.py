@@ -209,7 +209,7 @@ async def test_assessment_bad_input_changes_nothing(api):
         (_assessment(adult["id"], assessedOn="2099-01-01"), [("INVALID_VALUE", "assessedOn")]),
         (_assessment(adult["id"], ratings=[{"item": "HL01", "value": 1}], draft=True),
          [("UNKNOWN_ITEM", "ratings.0.scale")]),
-        (_assessment(adult["id"], assessor=None), [("INVALID_VALUE", "assessor")]),
+        (_assessment(adult["id"], assessor="   "), [("INVALID_VALUE", "assessor")]),  # none given: the caller
     ]
     for given, expected in cases:
         body = await api(RECORD, input=given)

@@ -29,8 +29,9 @@ READERS = {"national_admin", "national_analyst", "regional_coordinator", "munici
 
 
 @pytest.fixture
-async def http(node):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(node)), base_url="http://node") as c:
+async def http(node, auth_headers):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(node)), base_url="http://node",
+                                 headers=auth_headers) as c:
         yield c
 
 

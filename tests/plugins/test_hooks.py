@@ -76,12 +76,13 @@ class Http:
 
 
 @pytest.fixture
-async def http(node):
+async def http(node, auth_headers):
     """Call after registering the test's plugins: the app builds its schema from them."""
     opened: list[httpx.AsyncClient] = []
 
     async def open_() -> Http:
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(node)), base_url="http://node.test")
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(node)), base_url="http://node.test",
+                                   headers=auth_headers)
         opened.append(client)
         return Http(client)
 
