@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 import pytest
@@ -253,3 +254,16 @@ async def test_a_line_is_tried_whole_then_record_by_record_and_keeps_its_good_re
     assert [e.type for e in listener.events] == ["client.registered", "client.registered", "episode.started",
                                                  "deliveries.recorded"]
     assert {e.data["clientId"] for e in listener.events} == clients
+
+
+async def test_an_async_importer_is_read_like_a_plain_one(node):
+    class Paged(ListImporter):
+        async def read(self, source, context):  # e.g. a municipal API read page by page
+            for record in self.records:
+                await asyncio.sleep(0)
+                yield record
+            raise TimeoutError("page 3 did not come")
+
+    report = await run_import(node, Paged([client(1), episode(1, 1)]), "x")
+    assert dict(report.written) == {"client": 1, "episode": 1}
+    assert "failed after line 1: TimeoutError: page 3 did not come" in report.error
