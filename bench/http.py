@@ -120,9 +120,9 @@ def _specs(kind: str, pairs: list[tuple[dict, str]], node: Server, plain: Server
     headers = {"Authorization": f"Bearer {token}"}
     common = {"count": count, "concurrency": load.concurrency, "warmup": load.warmup, "headers": headers}
     return [
-        {**common, "name": f"platform:{kind}", "base_url": node.base_url,
+        {**common, "name": f"platform:{kind}", "base_url": node.base_url, "server_pid": node.pid,
          "requests": [{"path": "/graphql", "json": body} for body, _ in pairs]},
-        {**common, "name": f"raw:{kind}", "base_url": plain.base_url,
+        {**common, "name": f"raw:{kind}", "base_url": plain.base_url, "server_pid": plain.pid,
          "requests": [{"path": path} for _, path in pairs]},
     ]
 
@@ -146,14 +146,16 @@ def run_load(runs: list[dict], servers: dict[str, Server]) -> list[dict]:
 
 def _summary(kind: str, platform: dict, raw: dict, statements: dict[str, int]) -> dict:
     share = ratio(platform["rps"], raw["rps"])
-    keep = ("rps", "p50_ms", "p95_ms", "p99_ms", "max_ms", "errors", "mean_response_bytes", "loadgen_cpu_share")
+    cpu = ratio(platform["server_cpu_ms_per_request"] or 0.0, raw["server_cpu_ms_per_request"] or 0.0)
+    keep = ("rps", "p50_ms", "p95_ms", "p99_ms", "max_ms", "errors", "mean_response_bytes", "loadgen_cpu_share",
+            "server_cpu_ms_per_request")
     return {
         "query": kind, "requests": platform["requests"], "concurrency": platform["concurrency"],
         "platform": {**{k: platform[k] for k in keep}, "statements_per_request": statements["platform"],
                      "server_peak_rss_mb": platform["server_memory_mb"].get("VmHWM")},
         "raw": {**{k: raw[k] for k in keep}, "statements_per_request": statements["raw"],
                 "server_peak_rss_mb": raw["server_memory_mb"].get("VmHWM")},
-        "throughput_share": share, "goal": f"platform req/s >= {GOALS[kind]:.0%} of raw",
+        "throughput_share": share, "server_cpu_ratio": cpu, "goal": f"platform req/s >= {GOALS[kind]:.0%} of raw",
         "met": share is not None and share >= GOALS[kind] and platform["errors"] == 0,
     }
 

@@ -5,8 +5,11 @@ requests (cycling through its request list) with a fixed number of concurrent
 workers over keep-alive connections to one loopback server, after a few
 warm-up requests that are not counted. For each run it prints, as one JSON
 line: requests, errors, seconds, requests per second, latency percentiles
-(ms) and how much of one CPU the generator itself used (near 1.0 means the
-generator, not the server, may have been the limit).
+(ms), the CPU time the server process spent per request (from
+/proc/<pid>/stat: robust on a shared machine, where wall-clock rates depend on
+what else runs; a database server's own processes are not included) and how
+much of one CPU the generator itself used (near 1.0 means the generator, not
+the server, may have been the limit).
 """
 
 from __future__ import annotations
@@ -21,6 +24,17 @@ from typing import Any
 import httpx
 
 from .stats import percentile
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of process ``pid`` so far."""
+    if pid is None:
+        return 0.0
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 async def _one(client: httpx.AsyncClient, spec: dict[str, Any], headers: dict[str, str]) -> tuple[float, int, int]:
@@ -55,10 +69,12 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
                 errors += failed
                 size += length
 
-        cpu, wall = time.process_time(), time.perf_counter()
+        server = spec.get("server_pid")
+        cpu, wall, served = time.process_time(), time.perf_counter(), cpu_seconds(server)
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         wall = time.perf_counter() - wall
         cpu = time.process_time() - cpu
+        served = cpu_seconds(server) - served
     ms = [s * 1000 for s in latencies]
     return {
         "name": spec["name"], "requests": count, "concurrency": concurrency, "errors": errors,
@@ -66,6 +82,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         "p50_ms": round(percentile(ms, 50), 2), "p95_ms": round(percentile(ms, 95), 2),
         "p99_ms": round(percentile(ms, 99), 2), "max_ms": round(max(ms), 2),
         "mean_response_bytes": round(size / count), "loadgen_cpu_share": round(cpu / wall, 2),
+        "server_cpu_ms_per_request": round(served * 1000 / count, 2) if server else None,
     }
 
 

@@ -50,10 +50,11 @@ def http(res: dict) -> str:
             p, b = q["platform"], q["raw"]
             rows.append([_n(h["n"]), DB[h["backend"]], "page of 100" if q["query"] == "page" else "one client",
                          _x(p["rps"], 1), _lat(p), _x(b["rps"], 1), _lat(b), f"{q['throughput_share']:.0%}",
+                         f"{_x(p.get('server_cpu_ms_per_request'), 1)} vs {_x(b.get('server_cpu_ms_per_request'), 1)}",
                          f"{q['goal'].split('>= ')[1].split(' ')[0]} {_met(q['met'])}",
                          f"{p['statements_per_request']} vs {b['statements_per_request']}"])
     return table(["N", "DB", "query", "GraphQL req/s", "p50 / p95 / p99 ms", "plain req/s", "p50 / p95 / p99 ms",
-                  "share", "goal", "SQL statements"], rows)
+                  "share", "server CPU ms/request", "goal", "SQL statements"], rows)
 
 
 def memory(res: dict) -> str:

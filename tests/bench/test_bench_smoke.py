@@ -49,7 +49,8 @@ def test_a_tiny_run_covers_every_benchmark_and_writes_the_results_file(tmp_path)
     for h in saved["http"]:
         assert [q["query"] for q in h["queries"]] == ["page", "client"]
         for q in h["queries"]:
-            _platform_and_raw(q, "rps", "p50_ms", "p95_ms", "p99_ms", "statements_per_request", "server_peak_rss_mb")
+            _platform_and_raw(q, "rps", "p50_ms", "p95_ms", "p99_ms", "statements_per_request", "server_peak_rss_mb",
+                              "server_cpu_ms_per_request")
             assert q["platform"]["errors"] == 0 and q["raw"]["errors"] == 0
             assert q["platform"]["mean_response_bytes"] == q["raw"]["mean_response_bytes"]
     assert [(m["backend"], m["n"]) for m in saved["memory"]] == [("sqlite", 50), ("postgresql", 50)]
