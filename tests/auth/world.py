@@ -73,7 +73,8 @@ async def build(node) -> World:
             await s.flush()
             w.assessments[name] = assessment.id
             plan = SupportPlan(client_id=client.id, assessment_id=assessment.id, valid_from=date(2018, 2, 15),
-                               created_by="A. Vērtētāja")
+                               created_by="A. Vērtētāja", status="APPROVED", goals='["Dzīvot mājās"]',
+                               approved_by="S. Darbiniece", approved_on=date(2018, 2, 20))
             s.add(plan)
             await s.flush()
             w.plans[name] = plan.id
