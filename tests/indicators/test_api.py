@@ -6,10 +6,9 @@ import httpx
 import pytest
 
 from core.api import create_app
-from core.api.context import CONTEXT_HOOKS
-from core.auth.access import Access
-from core.auth.principal import ROLES, Grant, Principal
+from core.auth.principal import ROLES
 from core.store.snapshots import take_snapshot
+from tests.conftest import dev_token
 from tests.indicators.published import ADULT_BY_MUNICIPALITY, AS_OF, PUBLISHED_PROGRESS, build_zemgale_2018
 
 pytestmark = pytest.mark.anyio
@@ -77,22 +76,17 @@ async def test_a_bad_date_is_a_bad_user_input(http):
 
 @pytest.mark.parametrize("backend", ["sqlite"])  # the decision is the policy's, the same on both databases
 @pytest.mark.parametrize("role", ROLES)
-async def test_which_roles_may_read_indicators(node, http, role):
-    access = await Access.open(node)
-
-    def as_role(context) -> None:  # what access control does for a caller with this role on the region
-        context.principal = Principal(f"{role}-user", (Grant(role, access.catalogue.parse("lv/zemgale")),))
-        context.scope = access.scope(context.principal)
-
-    CONTEXT_HOOKS.append(as_role)
-    try:
-        body = await _ask(http, asOf="2018-12-31", codes=["persons_assessed"])
-    finally:
-        CONTEXT_HOOKS.remove(as_role)
-        await access.close()
-    if role in READERS:
-        assert "errors" not in body, body
-        assert body["data"]["indicators"]["indicators"][0]["code"] == "persons_assessed"
-    else:
-        assert body["data"] is None
-        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+async def test_which_roles_may_read_indicators(http, role):
+    for domain in ("lv", "lv/zemgale", "lv/zemgale/0003000"):  # national, the region, one municipality
+        token = dev_token(role=role, domain=domain, sub=f"{role}-user")
+        response = await http.post("/graphql", json={"query": QUERY, "variables": {
+            "asOf": "2018-12-31", "codes": ["persons_assessed"]}}, headers={"Authorization": f"Bearer {token}"})
+        body = response.json()
+        if role in READERS:
+            assert "errors" not in body, (domain, body)
+            assert body["data"]["indicators"]["indicators"][0]["code"] == "persons_assessed"
+        else:
+            assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN", (domain, body)
+    nobody = await http.post("/graphql", json={"query": QUERY, "variables": {"asOf": "2018-12-31"}},
+                             headers={"Authorization": "Bearer not-a-token"})
+    assert nobody.status_code == 401 and nobody.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
