@@ -174,7 +174,7 @@ def indicator_statement(source: IndicatorSource, as_of: AsOf, combos: list[tuple
         keys.outerjoin(agg, on))
 
 
-async def _check_columns(source: IndicatorSource, as_of: AsOf) -> None:
+def _check_columns(source: IndicatorSource, as_of: AsOf) -> None:
     needed = {d.value for d in source.indicator.dimensions} | {MEASURE_COLUMN[source.indicator.measure]}
     have = set(source.facts(as_of).selected_columns.keys())
     if missing := sorted(needed - have):
@@ -184,7 +184,7 @@ async def _check_columns(source: IndicatorSource, as_of: AsOf) -> None:
 
 async def compute_indicator(session: AsyncSession, source: IndicatorSource, as_of: AsOf,
                             combos: list[tuple[str, str, str]]) -> IndicatorFigures:
-    await _check_columns(source, as_of)
+    _check_columns(source, as_of)
     rows = (await session.execute(indicator_statement(source, as_of, combos))).all()
     return IndicatorFigures(source.indicator, sorted_rows(rows))
 
