@@ -149,6 +149,8 @@ def aggregate(source: IndicatorSource, as_of: AsOf) -> sa.CTE:
     databases then compute it once instead of twice (bench: a snapshot 37-45% faster).
     """
     indicator = source.indicator
+    if indicator.measure is Measure.SUM and M in indicator.dimensions:
+        return _summed(source, as_of)
     facts = source.facts(as_of).cte(f"facts_{indicator.code}")
     measured = facts.c[MEASURE_COLUMN[indicator.measure]]
     value = (sa.func.count(sa.distinct(measured)) if indicator.measure is Measure.DISTINCT_COUNT
@@ -161,6 +163,20 @@ def aggregate(source: IndicatorSource, as_of: AsOf) -> sa.CTE:
     whole = select(*(sa.cast(sa.null(), sa.String).label(M.value) if d is M else facts.c[d.value]
                      for d in indicator.dimensions), value).group_by(*others)
     return sa.union_all(detail, whole).cte("agg")
+
+
+def _summed(source: IndicatorSource, as_of: AsOf) -> sa.CTE:
+    """A sum's region row is the sum of its municipality rows: the facts are grouped once, and, read once,
+    need not be materialised (bench: a snapshot in half the time on PostgreSQL, same figures)."""
+    indicator = source.indicator
+    facts = source.facts(as_of).subquery(f"facts_{indicator.code}")
+    dims = [facts.c[d.value] for d in indicator.dimensions]
+    detail = (select(*dims, sa.func.sum(facts.c[MEASURE_COLUMN[Measure.SUM]]).label("value"))
+              .group_by(*dims).cte(f"detail_{indicator.code}"))
+    others = [detail.c[d.value] for d in indicator.dimensions if d is not M]
+    whole = select(*(sa.cast(sa.null(), sa.String).label(M.value) if d is M else detail.c[d.value]
+                     for d in indicator.dimensions), sa.func.sum(detail.c.value).label("value")).group_by(*others)
+    return sa.union_all(select(detail), whole).cte("agg")
 
 
 def indicator_statement(source: IndicatorSource, as_of: AsOf, combos: list[tuple[str, str, str]]) -> Select:
