@@ -37,7 +37,9 @@ RESERVED_OBJECTS = frozenset({"audit", "policy"})
 class Grant:
     role: str
     domain: str
-    source: str = strawberry.field(description="token (the identity provider's claims) or policy (the node's).")
+    source: str = strawberry.field(
+        description="token (the identity provider's claims) or policy (the node's)."
+    )
 
 
 @strawberry.type(description="Who the node takes the caller to be.")
@@ -58,14 +60,25 @@ class AuditEvent:
     object_id: str | None
     client_id: strawberry.ID | None
     request_id: str | None
-    detail: str = strawberry.field(description="JSON: fields read or changed, objects written (no personal data).")
+    detail: str = strawberry.field(
+        description="JSON: fields read or changed, objects written (no personal data)."
+    )
 
     @classmethod
     def from_row(cls, row: models.AuditEvent) -> AuditEvent:
-        return cls(id=strawberry.ID(str(row.id)), at=row.at, actor=row.actor, role=row.role, domain=row.domain,
-                   action=row.action, object_type=row.object_type, object_id=row.object_id,
-                   client_id=strawberry.ID(str(row.client_id)) if row.client_id is not None else None,
-                   request_id=row.request_id, detail=row.detail)
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            at=row.at,
+            actor=row.actor,
+            role=row.role,
+            domain=row.domain,
+            action=row.action,
+            object_type=row.object_type,
+            object_id=row.object_id,
+            client_id=strawberry.ID(str(row.client_id)) if row.client_id is not None else None,
+            request_id=row.request_id,
+            detail=row.detail,
+        )
 
 
 @strawberry.input(name="AuditEventFilter", description="Every field given must match.")
@@ -85,9 +98,16 @@ class AuditEventFilterInput:
             client_id = lookup_id(self.client_id)
             if client_id is None:
                 raise bad_input(f"{self.client_id!r} is not an id.", field="filter.clientId")
-        return audit.AuditFilter(actor=self.actor, action=self.action, client_id=client_id,
-                                 object_type=self.object_type, object_id=self.object_id,
-                                 request_id=self.request_id, since=self.since, until=self.until)
+        return audit.AuditFilter(
+            actor=self.actor,
+            action=self.action,
+            client_id=client_id,
+            object_type=self.object_type,
+            object_id=self.object_id,
+            request_id=self.request_id,
+            since=self.since,
+            until=self.until,
+        )
 
 
 @strawberry.type(description="A line of the access policy.")
@@ -98,18 +118,36 @@ class PolicyRule:
     object: str | None
     action: str | None
     effect: str | None = strawberry.field(description="allow or deny (permissions).")
-    subject: str | None = strawberry.field(description="The token subject a role is granted to (role grants).")
+    subject: str | None = strawberry.field(
+        description="The token subject a role is granted to (role grants)."
+    )
     source: str = strawberry.field(description="database (editable) or plugin (the region's code).")
 
     @classmethod
     def from_line(cls, line: PolicyLine) -> PolicyRule:
         if line.ptype == "p":
             role, domain, obj, act, eft = line.values
-            return cls(kind="PERMISSION", role=role, domain=domain, object=obj, action=act, effect=eft,
-                       subject=None, source=line.source)
+            return cls(
+                kind="PERMISSION",
+                role=role,
+                domain=domain,
+                object=obj,
+                action=act,
+                effect=eft,
+                subject=None,
+                source=line.source,
+            )
         subject, role, domain = line.values
-        return cls(kind="ROLE_GRANT", role=role, domain=domain, object=None, action=None, effect=None,
-                   subject=subject.removeprefix(USER_PREFIX), source=line.source)
+        return cls(
+            kind="ROLE_GRANT",
+            role=role,
+            domain=domain,
+            object=None,
+            action=None,
+            effect=None,
+            subject=subject.removeprefix(USER_PREFIX),
+            source=line.source,
+        )
 
 
 @strawberry.input
@@ -123,8 +161,10 @@ class RoleGrantInput:
 class PermissionInput:
     role: str
     domain: str
-    object: str = strawberry.field(description="reference, indicator, client, episode, delivery, place, "
-                                               "assessment, plan, audit, policy or personal.<field>.")
+    object: str = strawberry.field(
+        description="reference, indicator, client, episode, delivery, place, "
+        "assessment, plan, audit, policy or personal.<field>."
+    )
     action: str = strawberry.field(description="read, write or approve.")
     effect: str = strawberry.field(default="allow", description="allow or deny (deny wins).")
 
@@ -144,12 +184,19 @@ class AccessQuery:
     @strawberry.field(description="The caller as the node sees them: subject and grants.")
     def me(self, info: strawberry.Info) -> Viewer:
         p = info.context.principal
-        return Viewer(subject=p.sub, grants=[Grant(role=g.role, domain=g.domain.path, source=g.source)
-                                             for g in p.grants])
+        return Viewer(
+            subject=p.sub,
+            grants=[Grant(role=g.role, domain=g.domain.path, source=g.source) for g in p.grants],
+        )
 
     @strawberry.field(description="The audit log, newest first, within the caller's domains (auditor).")
-    async def audit_events(self, info: strawberry.Info, first: int | None = None, after: str | None = None,
-                           filter: AuditEventFilterInput | None = None) -> Connection[AuditEvent]:
+    async def audit_events(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: AuditEventFilterInput | None = None,
+    ) -> Connection[AuditEvent]:
         ctx = info.context
         maximum = ctx.node.settings.max_page_size
         limit = min(DEFAULT_PAGE_SIZE, maximum) if first is None else first
@@ -169,8 +216,11 @@ class AccessQuery:
                 return await _count(session, stmt)
 
         edges = [Edge(node=AuditEvent.from_row(r), cursor=encode_cursor("audit", r.id)) for r in rows[:limit]]
-        page_info = PageInfo(has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None,
-                             start_cursor=edges[0].cursor if edges else None)
+        page_info = PageInfo(
+            has_next_page=len(rows) > limit,
+            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=edges[0].cursor if edges else None,
+        )
         return Connection[AuditEvent](edges=edges, page_info=page_info, _count=count)
 
     @strawberry.field(description="Policy lines that apply within the caller's domains (or one `domain`).")
@@ -182,9 +232,12 @@ class AccessQuery:
                 domain = ctx.access.catalogue.parse(domain).path
             except DomainError as exc:
                 raise bad_input(exc.message, field="domain") from None
-        lines = [line for line in ctx.access.policy.lines()
-                 if any(_related(d, line.domain) for d in readable)
-                 and (domain is None or _related(domain, line.domain))]
+        lines = [
+            line
+            for line in ctx.access.policy.lines()
+            if any(_related(d, line.domain) for d in readable)
+            and (domain is None or _related(domain, line.domain))
+        ]
         return [PolicyRule.from_line(line) for line in lines]
 
 
@@ -208,7 +261,9 @@ def _known(line: PolicyLine) -> None:
     if line.ptype == "p":
         _, _, obj, act, _ = line.values
         if act not in OBJECTS.get(obj, ()):
-            raise InvalidPolicyLine(f"{obj!r} / {act!r} is not an object and action of the API.", field="object")
+            raise InvalidPolicyLine(
+                f"{obj!r} / {act!r} is not an object and action of the API.", field="object"
+            )
 
 
 async def _edit(info: strawberry.Info, line: PolicyLine, add: bool) -> PolicyPayload:
@@ -223,10 +278,20 @@ async def _edit(info: strawberry.Info, line: PolicyLine, add: bool) -> PolicyPay
     try:
         async with ctx.node.sessions() as session, session.begin():
             await (policy.add(session, line) if add else policy.remove(session, line))
-            grant = next(g for g in ctx.access.permitted(ctx.principal, "policy", "write")
-                         if g.domain.covers(line.domain))
-            await audit.record(session, ctx.principal, "policy.add" if add else "policy.remove", "policy",
-                               grant=grant, domain=line.domain, detail={"line": line.csv()})
+            grant = next(
+                g
+                for g in ctx.access.permitted(ctx.principal, "policy", "write")
+                if g.domain.covers(line.domain)
+            )
+            await audit.record(
+                session,
+                ctx.principal,
+                "policy.add" if add else "policy.remove",
+                "policy",
+                grant=grant,
+                domain=line.domain,
+                detail={"line": line.csv()},
+            )
     except DomainError as exc:
         return PolicyPayload(rule=None, user_errors=user_errors(exc))
     await policy.load()
@@ -243,8 +308,10 @@ def _permission_line(data: PermissionInput) -> PolicyLine:
 
 @strawberry.type
 class AccessMutation:
-    @strawberry.mutation(description="Grant a role on a domain to a token subject (national_admin, "
-                                     "regional_coordinator within their domain).")
+    @strawberry.mutation(
+        description="Grant a role on a domain to a token subject (national_admin, "
+        "regional_coordinator within their domain)."
+    )
     async def grant_role(self, info: strawberry.Info, input: RoleGrantInput) -> PolicyPayload:
         return await _edit(info, _grant_line(input), add=True)
 

@@ -61,8 +61,16 @@ def _ops(obj: str, act: str, *names: str) -> dict[str, Operation]:
 
 
 QUERIES: dict[str, Operation | None] = {
-    **_ops("reference", "read", "municipalities", "serviceTypes", "rates", "institutions", "targets",
-           "assessmentInstruments"),
+    **_ops(
+        "reference",
+        "read",
+        "municipalities",
+        "serviceTypes",
+        "rates",
+        "institutions",
+        "targets",
+        "assessmentInstruments",
+    ),
     **_ops("place", "read", "servicePlaces", "servicePlace"),
     **_ops("client", "read", "clients", "client"),
     **_ops("episode", "read", "serviceEpisodes", "serviceEpisode"),
@@ -153,12 +161,14 @@ class RequireToken:
             return
         access = await self.access()
         try:
-            principal = await access.authenticate(request.headers.get("authorization"),
-                                                  request_id=request_id_from(request))
+            principal = await access.authenticate(
+                request.headers.get("authorization"), request_id=request_id_from(request)
+            )
         except Unauthenticated as exc:
             body = {"data": None, "errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
             await JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="kopiena"'})(
-                scope, receive, send)
+                scope, receive, send
+            )
             return
         state = scope.setdefault("state", {})
         state["access"], state["principal"] = access, principal
@@ -174,8 +184,9 @@ def attach(ctx: Context) -> None:
     authorise(ctx, getattr(state, "access", None), getattr(state, "principal", None))
 
 
-def authorise(ctx: Context, access: Access | None, principal: Principal | None, mutation: str | None = None
-              ) -> Context:
+def authorise(
+    ctx: Context, access: Access | None, principal: Principal | None, mutation: str | None = None
+) -> Context:
     """Fill ``ctx`` for ``principal`` (None: nobody, every read is empty); ``mutation``: about to run it."""
     ctx.access = access
     ctx.operation, ctx.operation_name = (MUTATIONS[mutation], mutation) if mutation else (None, None)
@@ -261,8 +272,17 @@ async def audit_change(session: AsyncSession, ctx: Context) -> None:
     municipality = await _municipality_of(session, primary.obj)
     grant = access.grant_for(ctx.principal, op.obj, op.act, municipality)
     domain = access.catalogue.municipality_domain(municipality) if municipality else None
-    await audit_log.record(session, ctx.principal, op.audit or f"{op.obj}.{op.act}", primary.kind, primary.id,
-                           grant=grant, domain=domain, client_id=client_id, detail=detail)
+    await audit_log.record(
+        session,
+        ctx.principal,
+        op.audit or f"{op.obj}.{op.act}",
+        primary.kind,
+        primary.id,
+        grant=grant,
+        domain=domain,
+        client_id=client_id,
+        detail=detail,
+    )
 
 
 def _client_of(obj: Any) -> int | None:
@@ -327,9 +347,13 @@ class AccessControl(SchemaExtension):
             async with ctx.node.sessions() as session, session.begin():
                 await audit_log.record_many(session, rows)
         except Exception:  # never hand out personal data whose reading is not on record
-            log.exception("request %s: the audit events of personal data could not be written", ctx.request_id)
+            log.exception(
+                "request %s: the audit events of personal data could not be written", ctx.request_id
+            )
             result = self.execution_context.result
             result.data = None
-            result.errors = [GraphQLError(UNEXPECTED, extensions={"code": "INTERNAL_SERVER_ERROR",
-                                                                  "requestId": ctx.request_id})]
-
+            result.errors = [
+                GraphQLError(
+                    UNEXPECTED, extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": ctx.request_id}
+                )
+            ]

@@ -13,6 +13,15 @@ from .errors import AuthConfigError, AuthError, Forbidden, InvalidDomain, Unauth
 from .principal import ROLES, Grant, Principal
 
 __all__ = [
-    "ROLES", "Access", "AuthConfigError", "AuthError", "Domain", "DomainCatalogue", "Forbidden", "Grant",
-    "InvalidDomain", "Principal", "Unauthenticated",
+    "ROLES",
+    "Access",
+    "AuthConfigError",
+    "AuthError",
+    "Domain",
+    "DomainCatalogue",
+    "Forbidden",
+    "Grant",
+    "InvalidDomain",
+    "Principal",
+    "Unauthenticated",
 ]

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("kopiena.auth")
 
 AGGREGATES_ONLY = {"national_analyst": frozenset({"reference", "indicator"})}
-"""Roles limited to these objects whatever the policy says (DESIGN.md: aggregates only, never personal data)."""
+"""Roles limited to these objects whatever the policy says (DESIGN.md: aggregates only,
+never personal data)."""
 
 
 def _wait_for_writers(dbapi_connection, _record) -> None:
@@ -55,8 +56,15 @@ def policy_engine(url: str) -> AsyncEngine:
 
 
 class Access:
-    def __init__(self, settings: Settings, *, region: str | None, catalogue: DomainCatalogue,
-                 policy: AccessPolicy, verifier: TokenVerifier) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        region: str | None,
+        catalogue: DomainCatalogue,
+        policy: AccessPolicy,
+        verifier: TokenVerifier,
+    ) -> None:
         self.settings = settings
         self.region = region
         self.catalogue = catalogue
@@ -75,8 +83,9 @@ class Access:
         verifier = TokenVerifier(node.settings, region=node.region, catalogue=catalogue)
         engine = policy_engine(node.settings.db)
         try:
-            policy = await AccessPolicy.open(engine, catalogue, region=node.region, pm=node.pm,
-                                             reload_after=reload_after)
+            policy = await AccessPolicy.open(
+                engine, catalogue, region=node.region, pm=node.pm, reload_after=reload_after
+            )
         except BaseException:
             await engine.dispose()
             raise
@@ -105,7 +114,9 @@ class Access:
             raise Forbidden(f"Your role may not {act} {obj} data here.")
         return coverage
 
-    def grant_for(self, principal: Principal, obj: str, act: str, municipality_code: str | None) -> Grant | None:
+    def grant_for(
+        self, principal: Principal, obj: str, act: str, municipality_code: str | None
+    ) -> Grant | None:
         """The most specific grant allowing ``act`` on ``obj`` for a record of ``municipality_code``."""
         best: Grant | None = None
         for grant in self.permitted(principal, obj, act):
@@ -126,11 +137,16 @@ class Access:
             if model not in cache:
                 table = TABLES.get(model)
                 if table is None:
-                    log.warning("no scoping rule for %s: it reads as empty", getattr(model, "__name__", model))
+                    log.warning(
+                        "no scoping rule for %s: it reads as empty", getattr(model, "__name__", model)
+                    )
                     cache[model] = sa.false()
                 else:
-                    grants = [g for g in self.permitted(principal, table.object, act)
-                              if also is None or self.permitted_grant(g, also, "read")]
+                    grants = [
+                        g
+                        for g in self.permitted(principal, table.object, act)
+                        if also is None or self.permitted_grant(g, also, "read")
+                    ]
                     cache[model] = table.where(Coverage.of(grants, self.catalogue))
             return cache[model]
 
@@ -139,7 +155,9 @@ class Access:
     def fields(self, principal: Principal) -> FieldAccess:
         rules = []
         for grant in principal.grants:
-            names = frozenset(f for f in PERSONAL_FIELDS if self.permitted_grant(grant, f"personal.{f}", "read"))
+            names = frozenset(
+                f for f in PERSONAL_FIELDS if self.permitted_grant(grant, f"personal.{f}", "read")
+            )
             rules.append((Coverage.of([grant], self.catalogue), names))
         return FieldAccess(tuple(rules))
 
@@ -149,8 +167,9 @@ class Access:
             return False
         return self.policy.allowed(grant.role, grant.domain.path, obj, act)
 
-    def personal_reads(self, principal: Principal, reads: Iterable[tuple[int, str, Iterable[str]]]
-                       ) -> list[dict[str, Any]]:
+    def personal_reads(
+        self, principal: Principal, reads: Iterable[tuple[int, str, Iterable[str]]]
+    ) -> list[dict[str, Any]]:
         """Audit rows for personal data shown: ``(client_id, municipality_code, fields shown)`` each."""
         rows = []
         for client_id, municipality, shown in reads:
@@ -158,7 +177,16 @@ class Access:
             if not shown:
                 continue
             grant = self.grant_for(principal, "client", "read", municipality)
-            rows.append(audit.event(principal, audit.PERSONAL_READ, "client", client_id, grant=grant,
-                                    domain=self.catalogue.municipality_domain(municipality),
-                                    client_id=client_id, detail={"fields": shown}))
+            rows.append(
+                audit.event(
+                    principal,
+                    audit.PERSONAL_READ,
+                    "client",
+                    client_id,
+                    grant=grant,
+                    domain=self.catalogue.municipality_domain(municipality),
+                    client_id=client_id,
+                    detail={"fields": shown},
+                )
+            )
         return rows

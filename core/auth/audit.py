@@ -44,9 +44,18 @@ class AuditFilter:
     until: datetime | None = None
 
 
-def event(principal: Principal, action: str, object_type: str, object_id: object = None, *,
-          grant: Grant | None = None, domain: str | None = None, client_id: int | None = None,
-          detail: Mapping[str, Any] | None = None, at: datetime | None = None) -> dict[str, Any]:
+def event(
+    principal: Principal,
+    action: str,
+    object_type: str,
+    object_id: object = None,
+    *,
+    grant: Grant | None = None,
+    domain: str | None = None,
+    client_id: int | None = None,
+    detail: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
     """One audit row as a dict (insert it with :func:`record_many` or :func:`record`)."""
     if grant is None and principal.grants:
         grant = principal.grants[0]
@@ -72,8 +81,14 @@ async def record_many(session: AsyncSession, rows: Iterable[Mapping[str, Any]]) 
     return len(rows)
 
 
-async def record(session: AsyncSession, principal: Principal, action: str, object_type: str,
-                 object_id: object = None, **kw: Any) -> None:
+async def record(
+    session: AsyncSession,
+    principal: Principal,
+    action: str,
+    object_type: str,
+    object_id: object = None,
+    **kw: Any,
+) -> None:
     await record_many(session, [event(principal, action, object_type, object_id, **kw)])
 
 
@@ -81,9 +96,14 @@ def filtered(f: AuditFilter | None) -> Select:
     """Audit events matching ``f``, newest first (apply the caller's scope to it)."""
     stmt = select(AuditEvent)
     f = f or AuditFilter()
-    for column, value in ((AuditEvent.actor, f.actor), (AuditEvent.action, f.action),
-                          (AuditEvent.client_id, f.client_id), (AuditEvent.object_type, f.object_type),
-                          (AuditEvent.object_id, f.object_id), (AuditEvent.request_id, f.request_id)):
+    for column, value in (
+        (AuditEvent.actor, f.actor),
+        (AuditEvent.action, f.action),
+        (AuditEvent.client_id, f.client_id),
+        (AuditEvent.object_type, f.object_type),
+        (AuditEvent.object_id, f.object_id),
+        (AuditEvent.request_id, f.request_id),
+    ):
         if value is not None:
             stmt = stmt.where(column == value)
     if f.since is not None:

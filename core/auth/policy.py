@@ -101,7 +101,9 @@ def check_line(line: PolicyLine, catalogue: DomainCatalogue) -> PolicyLine:
     v = line.values
     if line.ptype == "p":
         if len(v) != 5:
-            raise InvalidPolicyLine("A permission line is: p, role, domain, object, action, effect.", field="line")
+            raise InvalidPolicyLine(
+                "A permission line is: p, role, domain, object, action, effect.", field="line"
+            )
         role, domain, obj, act, eft = v
         if not valid_role_name(role):
             raise InvalidPolicyLine(f"{role!r} is not a role name.", field="role")
@@ -139,7 +141,9 @@ def default_policy(catalogue: DomainCatalogue) -> list[PolicyLine]:
     return read_policy_file(DEFAULT_POLICY_PATH, catalogue, source="default")
 
 
-def plugin_policy(pm: pluggy.PluginManager, region: str | None, catalogue: DomainCatalogue) -> list[PolicyLine]:
+def plugin_policy(
+    pm: pluggy.PluginManager, region: str | None, catalogue: DomainCatalogue
+) -> list[PolicyLine]:
     """The ``access_policy`` hook's lines for ``region``; each must stay inside ``lv/<region>``."""
     if region is None:
         return []
@@ -185,8 +189,14 @@ class _NodeAdapter(Adapter):
 
 
 class AccessPolicy:
-    def __init__(self, engine: AsyncEngine, catalogue: DomainCatalogue, extra: Iterable[PolicyLine] = (),
-                 *, reload_after: float = 30.0) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        catalogue: DomainCatalogue,
+        extra: Iterable[PolicyLine] = (),
+        *,
+        reload_after: float = 30.0,
+    ) -> None:
         self.engine = engine
         self.catalogue = catalogue
         self.extra = list(extra)
@@ -200,8 +210,15 @@ class AccessPolicy:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, engine: AsyncEngine, catalogue: DomainCatalogue, *, region: str | None,
-                   pm: pluggy.PluginManager, reload_after: float = 30.0) -> AccessPolicy:
+    async def open(
+        cls,
+        engine: AsyncEngine,
+        catalogue: DomainCatalogue,
+        *,
+        region: str | None,
+        pm: pluggy.PluginManager,
+        reload_after: float = 30.0,
+    ) -> AccessPolicy:
         """Seed the table if it is empty, then load the policy (database + the region's plugins)."""
         policy = cls(engine, catalogue, plugin_policy(pm, region, catalogue), reload_after=reload_after)
         await policy.seed_if_empty()

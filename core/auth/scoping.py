@@ -147,11 +147,22 @@ TABLES: dict[type[Any], ScopedTable] = {
     m.SupportPlanItem: ScopedTable("plan", plan_items_where),
     m.AuditEvent: ScopedTable("audit", audit_events_where),
     m.IndicatorSnapshot: ScopedTable("indicator", _all_if_any),
-    **{model: ScopedTable("reference", _all_if_any) for model in (
-        m.Region, m.MunicipalityRow, m.ServiceTypeRow, m.RateRow, m.Institution, m.DIPlanTargetRow)},
+    **{
+        model: ScopedTable("reference", _all_if_any)
+        for model in (
+            m.Region,
+            m.MunicipalityRow,
+            m.ServiceTypeRow,
+            m.RateRow,
+            m.Institution,
+            m.DIPlanTargetRow,
+        )
+    },
 }
 """How each table is scoped; a plugin with tables of its own adds them with :func:`register_table`."""
 
 
-def register_table(model: type[Any], obj: str, where: Callable[[Coverage], ColumnElement[bool] | None]) -> None:
+def register_table(
+    model: type[Any], obj: str, where: Callable[[Coverage], ColumnElement[bool] | None]
+) -> None:
     TABLES[model] = ScopedTable(obj, where)

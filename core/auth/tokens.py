@@ -35,8 +35,9 @@ from .principal import Grant, Principal, valid_role_name
 log = logging.getLogger("kopiena.auth")
 
 DEV_ALGORITHM = "HS256"
-KEY_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
-                            "EdDSA"})
+KEY_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "aud", "iss"]
 LEEWAY = timedelta(seconds=30)
 MAX_TOKEN_LENGTH = 8192
@@ -109,8 +110,12 @@ class TokenVerifier:
             raise Unauthenticated(f"Tokens signed with {alg!r} are not accepted here.")
         try:
             return jwt.decode(
-                token, key, algorithms=[alg], audience=self.settings.jwt_audience,
-                issuer=self.settings.jwt_issuer, leeway=LEEWAY,
+                token,
+                key,
+                algorithms=[alg],
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                leeway=LEEWAY,
                 options={"require": REQUIRED_CLAIMS, "enforce_minimum_key_length": True, "strict_aud": False},
             )
         except jwt.ExpiredSignatureError:
@@ -202,19 +207,35 @@ def parse_ttl(text: str) -> timedelta:
     return ttl
 
 
-def mint_dev_token(settings: Settings, *, sub: str, role: str, domain: Domain, ttl: timedelta,
-                   now: datetime | None = None, **extra: Any) -> str:
+def mint_dev_token(
+    settings: Settings,
+    *,
+    sub: str,
+    role: str,
+    domain: Domain,
+    ttl: timedelta,
+    now: datetime | None = None,
+    **extra: Any,
+) -> str:
     """A development token signed with ``KOPIENA_JWT_SECRET`` (HS256). Never in production mode."""
     if settings.production:
-        raise AuthConfigError("Development tokens are not minted in production mode; ask the identity provider.")
+        raise AuthConfigError(
+            "Development tokens are not minted in production mode; ask the identity provider."
+        )
     if not _SUB.match(sub):
         raise ValueError("the subject must be 1-200 printable characters")
     if not valid_role_name(role):
         raise ValueError(f"{role!r} is not a role name")
     now = now or datetime.now(UTC)
     claims: dict[str, Any] = {
-        "sub": sub, "role": role, "domain": domain.path, "aud": settings.jwt_audience, "iss": settings.jwt_issuer,
-        "iat": now, "exp": now + ttl, "jti": uuid.uuid4().hex,
+        "sub": sub,
+        "role": role,
+        "domain": domain.path,
+        "aud": settings.jwt_audience,
+        "iss": settings.jwt_issuer,
+        "iat": now,
+        "exp": now + ttl,
+        "jti": uuid.uuid4().hex,
     }
     if domain.path != NATIONAL:
         claims["region"] = domain.region

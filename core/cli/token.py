@@ -25,7 +25,9 @@ def known_roles(catalogue: DomainCatalogue, region: str | None) -> list[str]:
 def token_command(
     sub: str = typer.Option(..., "--sub", help="Who the token is for (its subject)."),
     role: str = typer.Option(..., "--role", help="Role, e.g. municipal_social_worker."),
-    domain: str = typer.Option(..., "--domain", help="Where the role applies: lv, lv/<region>, lv/<region>/<code>."),
+    domain: str = typer.Option(
+        ..., "--domain", help="Where the role applies: lv, lv/<region>, lv/<region>/<code>."
+    ),
     ttl: str = typer.Option("8h", "--ttl", help="How long the token is valid: 30m, 8h, 2d (at most 30d)."),
 ) -> None:
     """Mint a development token (HS256 with KOPIENA_JWT_SECRET). Refused in production mode."""

@@ -29,8 +29,16 @@ def jwks(*keys_with_ids) -> dict:
 
 def claims(**overrides) -> dict:
     now = datetime.now(UTC)
-    base = {"sub": "anna", "role": "municipal_social_worker", "domain": "lv/zemgale/0003000", "region": "zemgale",
-            "aud": "kopiena", "iss": "kopiena-dev", "iat": now, "exp": now + timedelta(hours=1)}
+    base = {
+        "sub": "anna",
+        "role": "municipal_social_worker",
+        "domain": "lv/zemgale/0003000",
+        "region": "zemgale",
+        "aud": "kopiena",
+        "iss": "kopiena-dev",
+        "iat": now,
+        "exp": now + timedelta(hours=1),
+    }
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}
 
@@ -46,7 +54,9 @@ def b64(data: bytes) -> str:
 
 def unsigned(**overrides) -> str:
     """An ``alg: none`` token: header and payload, empty signature."""
-    payload = {k: (int(v.timestamp()) if isinstance(v, datetime) else v) for k, v in claims(**overrides).items()}
+    payload = {
+        k: (int(v.timestamp()) if isinstance(v, datetime) else v) for k, v in claims(**overrides).items()
+    }
     header = b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
     return f"{header}.{b64(json.dumps(payload).encode())}."
 

@@ -30,7 +30,9 @@ class Site:
 
     async def post(self, token: str | None, query: str, **variables: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return await self.http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
+        )
 
     async def ask(self, token: str | None, query: str, **variables: Any) -> tuple[int, dict]:
         response = await self.post(token, query, **variables)

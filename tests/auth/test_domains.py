@@ -12,15 +12,23 @@ def catalogue() -> DomainCatalogue:
     return DomainCatalogue.from_plugins()
 
 
-@pytest.mark.parametrize("path, level, region, municipality", [
-    ("lv", "national", None, None),
-    ("lv/zemgale", "region", "zemgale", None),
-    ("lv/zemgale/0003000", "municipality", "zemgale", "0003000"),
-    ("lv/kurzeme/0005000", "municipality", "kurzeme", "0005000"),
-])
+@pytest.mark.parametrize(
+    "path, level, region, municipality",
+    [
+        ("lv", "national", None, None),
+        ("lv/zemgale", "region", "zemgale", None),
+        ("lv/zemgale/0003000", "municipality", "zemgale", "0003000"),
+        ("lv/kurzeme/0005000", "municipality", "kurzeme", "0005000"),
+    ],
+)
 def test_canonical_paths(catalogue, path, level, region, municipality):
     domain = catalogue.parse(path)
-    assert (domain.path, domain.level, domain.region, domain.municipality) == (path, level, region, municipality)
+    assert (domain.path, domain.level, domain.region, domain.municipality) == (
+        path,
+        level,
+        region,
+        municipality,
+    )
 
 
 ATTACKS = [
@@ -68,28 +76,34 @@ def test_non_text_is_refused(catalogue, value):
         catalogue.parse(value)
 
 
-@pytest.mark.parametrize("outer, inner, expected", [
-    ("lv", "lv/zemgale/0003000", True),
-    ("lv/zemgale", "lv/zemgale", True),
-    ("lv/zemgale", "lv/zemgale/0003000", True),
-    ("lv/zemgale/0003000", "lv/zemgale", False),
-    ("lv/zemgale", "lv/zemgalex", False),  # a prefix of the text is not a parent
-    ("lv/zemgale", "lv/kurzeme", False),
-    ("lv/zemgale/0003000", "lv/zemgale/0030000", False),
-])
+@pytest.mark.parametrize(
+    "outer, inner, expected",
+    [
+        ("lv", "lv/zemgale/0003000", True),
+        ("lv/zemgale", "lv/zemgale", True),
+        ("lv/zemgale", "lv/zemgale/0003000", True),
+        ("lv/zemgale/0003000", "lv/zemgale", False),
+        ("lv/zemgale", "lv/zemgalex", False),  # a prefix of the text is not a parent
+        ("lv/zemgale", "lv/kurzeme", False),
+        ("lv/zemgale/0003000", "lv/zemgale/0030000", False),
+    ],
+)
 def test_covers(outer, inner, expected):
     assert covers(outer, inner) is expected
     assert within(inner, outer) is expected
 
 
-@pytest.mark.parametrize("request_domain, policy_domain", [
-    ("lv/zemgale/../kurzeme", "lv/zemgale"),
-    ("lv/zemgale*", "lv/zemgale"),
-    ("lv/zemgale/", "lv/zemgale"),
-    ("LV/ZEMGALE", "lv"),
-    ("lv/kurzeme", "lv/*"),
-    (None, "lv"),
-])
+@pytest.mark.parametrize(
+    "request_domain, policy_domain",
+    [
+        ("lv/zemgale/../kurzeme", "lv/zemgale"),
+        ("lv/zemgale*", "lv/zemgale"),
+        ("lv/zemgale/", "lv/zemgale"),
+        ("LV/ZEMGALE", "lv"),
+        ("lv/kurzeme", "lv/*"),
+        (None, "lv"),
+    ],
+)
 def test_the_casbin_matcher_never_matches_a_malformed_path(request_domain, policy_domain):
     assert within(request_domain, policy_domain) is False
 

@@ -39,8 +39,13 @@ async def count(node, model, *where) -> int:
 
 
 def new_client(serial, municipality):
-    return NewClient(personal_code=make_personal_code(date(1990, 1, 9), serial), given_name="Jana",
-                     family_name="Jauna", target_group="ADULT_GRT", municipality_code=municipality)
+    return NewClient(
+        personal_code=make_personal_code(date(1990, 1, 9), serial),
+        given_name="Jana",
+        family_name="Jauna",
+        target_group="ADULT_GRT",
+        municipality_code=municipality,
+    )
 
 
 async def test_a_foreign_client_is_not_found(node, setup):
@@ -93,8 +98,9 @@ async def test_another_municipality_cannot_be_made_to_pay(node, setup):
     async with guarded(node.engine, guard) as s:
         with pytest.raises(Forbidden):
             async with s.begin():
-                await start_episode(s, node, NewEpisode(w.clients["jelgava"], "DAY_CARE_CENTRE", "0028000",
-                                                        date(2018, 4, 1)))
+                await start_episode(
+                    s, node, NewEpisode(w.clients["jelgava"], "DAY_CARE_CENTRE", "0028000", date(2018, 4, 1))
+                )
     assert await count(node, ServiceEpisode) == len(world.CLIENTS)
 
 
@@ -103,7 +109,9 @@ async def test_a_duplicate_personal_code_elsewhere_is_still_a_duplicate(node, se
     _, access = setup
     guard = guard_for(access, "municipal_social_worker", "lv/zemgale/0003000", "client", "write")
     async with node.sessions() as s:
-        dobele_code = await s.scalar(select(Client.personal_code).where(Client.municipality_code == "0028000"))
+        dobele_code = await s.scalar(
+            select(Client.personal_code).where(Client.municipality_code == "0028000")
+        )
     data = new_client(1, "0003000")
     data.personal_code = dobele_code
     async with guarded(node.engine, guard) as s:
@@ -133,4 +141,3 @@ async def test_audit_events_cannot_be_changed_or_deleted(node, setup):
             async with s.begin():
                 await s.delete(await s.get(AuditEvent, w.audit["lv/zemgale"]))
     assert await count(node, AuditEvent, AuditEvent.action == "test.event") == len(world.AUDIT_DOMAINS)
-

@@ -37,8 +37,16 @@ async def site(site_db):
 
 LISTS = {  # query field -> (object, world table, query)
     "clients": ("client", "clients", "{ clients(first: 100) { totalCount edges { node { id } } } }"),
-    "serviceEpisodes": ("episode", "episodes", "{ serviceEpisodes(first: 100) { totalCount edges { node { id } } } }"),
-    "deliveries": ("delivery", "deliveries", "{ deliveries(first: 100) { totalCount edges { node { id } } } }"),
+    "serviceEpisodes": (
+        "episode",
+        "episodes",
+        "{ serviceEpisodes(first: 100) { totalCount edges { node { id } } } }",
+    ),
+    "deliveries": (
+        "delivery",
+        "deliveries",
+        "{ deliveries(first: 100) { totalCount edges { node { id } } } }",
+    ),
 }
 SINGLES = {  # query field -> (object, world table)
     "client": ("client", "clients"),
@@ -96,18 +104,29 @@ async def test_queries(site, role, position):
 
     places = await run(site, token, "servicePlaces", "{ servicePlaces { id } }")
     refusal = expect_refusal(role, position, "place")
-    check("servicePlaces", places if refusal else {int(p["id"]) for p in places},
-          refusal or set(site.world.places.values()))
+    check(
+        "servicePlaces",
+        places if refusal else {int(p["id"]) for p in places},
+        refusal or set(site.world.places.values()),
+    )
 
     for name, (obj, table) in SINGLES.items():
         for who in ("jelgava", "dobele"):
             target = getattr(site.world, table)[who]
-            got = await run(site, token, name, f"query($id: ID!) {{ {name}(id: $id) {{ id }} }}",
-                            id=str(target[0] if isinstance(target, list) else target))
+            got = await run(
+                site,
+                token,
+                name,
+                f"query($id: ID!) {{ {name}(id: $id) {{ id }} }}",
+                id=str(target[0] if isinstance(target, list) else target),
+            )
             refusal = expect_refusal(role, position, obj)
             visible = obj == "place" or who in covered
-            check(f"{name}({who})", got if refusal or got is None or isinstance(got, str) else "found",
-                  refusal or ("found" if visible else None))
+            check(
+                f"{name}({who})",
+                got if refusal or got is None or isinstance(got, str) else "found",
+                refusal or ("found" if visible else None),
+            )
 
     for name in REFERENCE:
         got = await run(site, token, name, f"{{ {name} {{ __typename }} }}")
@@ -115,40 +134,63 @@ async def test_queries(site, role, position):
         check(name, got if refusal or isinstance(got, str) else isinstance(got, list), refusal or True)
 
     for who in ("jelgava", "dobele"):
-        got = await run(site, token, "plannedVersusDelivered",
-                        "query($id: ID!) { plannedVersusDelivered(clientId: $id, asOf: \"2018-12-31\") "
-                        "{ serviceCode planned } }", id=str(site.world.clients[who]))
+        got = await run(
+            site,
+            token,
+            "plannedVersusDelivered",
+            'query($id: ID!) { plannedVersusDelivered(clientId: $id, asOf: "2018-12-31") '
+            "{ serviceCode planned } }",
+            id=str(site.world.clients[who]),
+        )
         refusal = expect_refusal(role, position, "plan")
-        check(f"plannedVersusDelivered({who})", got if refusal or isinstance(got, str) else [p["serviceCode"]
-                                                                                            for p in got],
-              refusal or (["HOME_CARE"] if who in covered else []))
+        check(
+            f"plannedVersusDelivered({who})",
+            got if refusal or isinstance(got, str) else [p["serviceCode"] for p in got],
+            refusal or (["HOME_CARE"] if who in covered else []),
+        )
 
     got = await run(site, token, "indicators", '{ indicators(asOf: "2018-12-31") { region } }')
     check("indicators", got, expect_refusal(role, position, "indicator") or {"region": "zemgale"})
 
-    got = await run(site, token, "auditEvents",
-                    '{ auditEvents(first: 100, filter: {action: "test.event"}) { edges { node { domain } } } }')
+    got = await run(
+        site,
+        token,
+        "auditEvents",
+        '{ auditEvents(first: 100, filter: {action: "test.event"}) { edges { node { domain } } } }',
+    )
     refusal = expect_refusal(role, position, "audit")
     domain = matrix.POSITIONS[position]
-    check("auditEvents", got if refusal or isinstance(got, str) else {e["node"]["domain"] for e in got["edges"]},
-          refusal or {d for d in world.AUDIT_DOMAINS if covers(domain, d)})
+    check(
+        "auditEvents",
+        got if refusal or isinstance(got, str) else {e["node"]["domain"] for e in got["edges"]},
+        refusal or {d for d in world.AUDIT_DOMAINS if covers(domain, d)},
+    )
 
     got = await run(site, token, "accessPolicy", "{ accessPolicy { domain } }")
     refusal = expect_refusal(role, position, "policy")
-    check("accessPolicy", got if refusal or isinstance(got, str)
-          else all(covers(p["domain"], domain) or covers(domain, p["domain"]) for p in got) and bool(got),
-          refusal or True)
+    check(
+        "accessPolicy",
+        got
+        if refusal or isinstance(got, str)
+        else all(covers(p["domain"], domain) or covers(domain, p["domain"]) for p in got) and bool(got),
+        refusal or True,
+    )
 
     got = await run(site, token, "me", "{ me { subject grants { role domain } } }")
-    check("me", got, "UNAUTHENTICATED" if position == "other_region" else
-          {"subject": f"{role}@{domain}", "grants": [{"role": role, "domain": domain}]})
+    check(
+        "me",
+        got,
+        "UNAUTHENTICATED"
+        if position == "other_region"
+        else {"subject": f"{role}@{domain}", "grants": [{"role": role, "domain": domain}]},
+    )
 
     await _personal_fields(site, token, role, position, covered, check)
     assert not check.wrong, "\n".join(check.wrong)
 
 
 async def _personal_fields(site, token, role, position, covered, check) -> None:
-    """Each visible client shows exactly the role's personal fields; the rest are null and listed as masked."""
+    """Each visible client shows exactly the role's personal fields; the rest are null and masked."""
     got = await run(site, token, "clients", CLIENTS_WITH_FIELDS)
     refusal = expect_refusal(role, position, "client")
     if refusal or isinstance(got, str):

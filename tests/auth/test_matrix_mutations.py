@@ -1,10 +1,10 @@
-"""The access matrix of mutations through real HTTP: every role x every mutation x own / parent / national /
-sibling / other region. Allowed: the change is made and audited. Refused: FORBIDDEN (the role may not do it, or
-not there), NOT_FOUND (an object of another municipality answers as absent) or UNAUTHENTICATED (a token for
-another region's node), and nothing changes (every table is read back).
+"""The access matrix of mutations through real HTTP: every role x every mutation x own / parent /
+national / sibling / other region. Allowed: the change is made and audited. Refused: FORBIDDEN (the role
+may not do it, or not there), NOT_FOUND (an object of another municipality answers as absent) or
+UNAUTHENTICATED (a token for another region's node), and nothing changes (every table is read back).
 
-Each case gets its own fresh target in Jelgava (written through the store), so the cases do not depend on each
-other; one database per backend for all of them.
+Each case gets its own fresh target in Jelgava (written through the store), so the cases do not depend on
+each other; one database per backend for all of them.
 """
 
 from __future__ import annotations
@@ -31,8 +31,16 @@ from .site import open_site, outcome
 pytestmark = pytest.mark.anyio
 
 JELGAVA = "0003000"
-TABLES = ("clients", "service_places", "service_episodes", "deliveries", "assessments", "support_plans",
-          "support_plan_items", "casbin_rule")
+TABLES = (
+    "clients",
+    "service_places",
+    "service_episodes",
+    "deliveries",
+    "assessments",
+    "support_plans",
+    "support_plan_items",
+    "casbin_rule",
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +57,12 @@ def site_db(request) -> str:
 async def site(site_db):
     site, close = await open_site(site_db)
     async with site.node.engine.begin() as conn:
-        await conn.execute(text("INSERT INTO institutions (code, name, kind, municipality_code, places) "
-                                "VALUES ('VSAC-J', 'VSAC Jelgava', 'VSAC_BRANCH', '0003000', 50)"))
+        await conn.execute(
+            text(
+                "INSERT INTO institutions (code, name, kind, municipality_code, places) "
+                "VALUES ('VSAC-J', 'VSAC Jelgava', 'VSAC_BRANCH', '0003000', 50)"
+            )
+        )
         site.institution = await conn.scalar(text("SELECT id FROM institutions WHERE code = 'VSAC-J'"))
     site.serial = 0
     yield site
@@ -59,19 +71,31 @@ async def site(site_db):
 
 # --- fresh targets in Jelgava, written through the store ----------------------------------------------------
 
+
 async def _client(site, **kw) -> int:
     site.serial += 1
     async with site.node.sessions() as s, s.begin():
-        client = await register_client(s, site.node, NewClient(
-            personal_code=make_personal_code(date(1981, 2, 3), 100 + site.serial), given_name="Target",
-            family_name="Person", target_group="ADULT_GRT", municipality_code=JELGAVA, **kw))
+        client = await register_client(
+            s,
+            site.node,
+            NewClient(
+                personal_code=make_personal_code(date(1981, 2, 3), 100 + site.serial),
+                given_name="Target",
+                family_name="Person",
+                target_group="ADULT_GRT",
+                municipality_code=JELGAVA,
+                **kw,
+            ),
+        )
         return client.id
 
 
 async def _episode(site) -> int:
     client = await _client(site)
     async with site.node.sessions() as s, s.begin():
-        return (await start_episode(s, site.node, NewEpisode(client, "HOME_CARE", JELGAVA, date(2018, 3, 1)))).id
+        return (
+            await start_episode(s, site.node, NewEpisode(client, "HOME_CARE", JELGAVA, date(2018, 3, 1)))
+        ).id
 
 
 async def _assessment(site) -> int:
@@ -84,9 +108,18 @@ async def _plan(site, approved: bool = False) -> int:
     client = await _client(site)
     async with site.node.sessions() as s, s.begin():
         basis = await assess(s, site.node, client)
-        plan = await create_support_plan(s, site.node, NewPlan(
-            client_id=client, valid_from=date(2019, 2, 1), created_by="Test", assessment_id=basis.id,
-            goals=["Dzīvot mājās"], items=[NewPlanItem("HOME_CARE", "4", "WEEK", date(2019, 2, 1))]))
+        plan = await create_support_plan(
+            s,
+            site.node,
+            NewPlan(
+                client_id=client,
+                valid_from=date(2019, 2, 1),
+                created_by="Test",
+                assessment_id=basis.id,
+                goals=["Dzīvot mājās"],
+                items=[NewPlanItem("HOME_CARE", "4", "WEEK", date(2019, 2, 1))],
+            ),
+        )
         if approved:
             await approve_support_plan(s, site.node, plan.id, "Test", on=date(2019, 2, 5))
         return plan.id
@@ -99,7 +132,9 @@ async def _line(site, line: PolicyLine) -> None:
 
 
 def _ratings() -> list[dict]:
-    return [{"item": r.item, "value": r.value, **({"scale": r.scale} if r.scale else {})} for r in ANNA.ratings()]
+    return [
+        {"item": r.item, "value": r.value, **({"scale": r.scale} if r.scale else {})} for r in ANNA.ratings()
+    ]
 
 
 # --- the mutations ------------------------------------------------------------------------------------------
@@ -119,8 +154,10 @@ class Mutation:
 
     @property
     def document(self) -> str:
-        return (f"mutation($input: {self.input_type}!) {{ {self.name}(input: $input) "
-                f"{{ userErrors {{ code field message }} }} }}")
+        return (
+            f"mutation($input: {self.input_type}!) {{ {self.name}(input: $input) "
+            f"{{ userErrors {{ code field message }} }} }}"
+        )
 
 
 def _world(site, table: str) -> int:
@@ -129,32 +166,54 @@ def _world(site, table: str) -> int:
 
 
 async def register(site, n, fresh):
-    return {"personalCode": make_personal_code(date(1985, 6, 7), 500 + n), "givenName": "Jauna",
-            "familyName": "Persona", "targetGroup": "ADULT_GRT", "municipalityCode": JELGAVA}
+    return {
+        "personalCode": make_personal_code(date(1985, 6, 7), 500 + n),
+        "givenName": "Jauna",
+        "familyName": "Persona",
+        "targetGroup": "ADULT_GRT",
+        "municipalityCode": JELGAVA,
+    }
 
 
 async def update(site, n, fresh):
-    return {"clientId": str(await _client(site) if fresh else _world(site, "clients")), "address": f"Jaunā iela {n}"}
+    return {
+        "clientId": str(await _client(site) if fresh else _world(site, "clients")),
+        "address": f"Jaunā iela {n}",
+    }
 
 
 async def exit_(site, n, fresh):
-    client = await _client(site, residence="INSTITUTION", institution_id=site.institution) if fresh \
+    client = (
+        await _client(site, residence="INSTITUTION", institution_id=site.institution)
+        if fresh
         else _world(site, "clients")
+    )
     return {"clientId": str(client), "date": "2018-06-01"}
 
 
 async def place(site, n, fresh):
-    return {"name": f"Dienas centrs {n}", "serviceCode": "DAY_CARE_CENTRE", "municipalityCode": JELGAVA,
-            "capacity": 10}
+    return {
+        "name": f"Dienas centrs {n}",
+        "serviceCode": "DAY_CARE_CENTRE",
+        "municipalityCode": JELGAVA,
+        "capacity": 10,
+    }
 
 
 async def start(site, n, fresh):
-    return {"clientId": str(await _client(site) if fresh else _world(site, "clients")), "serviceCode": "HOME_CARE",
-            "grantedBy": JELGAVA, "startDate": "2018-03-01"}
+    return {
+        "clientId": str(await _client(site) if fresh else _world(site, "clients")),
+        "serviceCode": "HOME_CARE",
+        "grantedBy": JELGAVA,
+        "startDate": "2018-03-01",
+    }
 
 
 async def end(site, n, fresh):
-    return {"episodeId": str(await _episode(site) if fresh else _world(site, "episodes")), "endDate": "2018-06-30"}
+    return {
+        "episodeId": str(await _episode(site) if fresh else _world(site, "episodes")),
+        "endDate": "2018-06-30",
+    }
 
 
 async def deliveries(site, n, fresh):
@@ -163,19 +222,30 @@ async def deliveries(site, n, fresh):
 
 
 async def assessment(site, n, fresh):
-    return {"clientId": str(await _client(site) if fresh else _world(site, "clients")), "instrument": "SIS_ADULT",
-            "version": "1", "assessedOn": "2019-01-10", "assessor": "Inese Ozola", "ratings": _ratings()}
+    return {
+        "clientId": str(await _client(site) if fresh else _world(site, "clients")),
+        "instrument": "SIS_ADULT",
+        "version": "1",
+        "assessedOn": "2019-01-10",
+        "assessor": "Inese Ozola",
+        "ratings": _ratings(),
+    }
 
 
 async def propose(site, n, fresh):
-    return {"assessmentId": str(await _assessment(site) if fresh else _world(site, "assessments")),
-            "validFrom": "2019-02-01"}
+    return {
+        "assessmentId": str(await _assessment(site) if fresh else _world(site, "assessments")),
+        "validFrom": "2019-02-01",
+    }
 
 
 async def create_plan(site, n, fresh):
-    return {"clientId": str(await _client(site) if fresh else _world(site, "clients")), "validFrom": "2019-02-01",
-            "goals": ["Dzīvot mājās"],
-            "items": [{"serviceCode": "HOME_CARE", "quantity": "4", "per": "WEEK", "startDate": "2019-02-01"}]}
+    return {
+        "clientId": str(await _client(site) if fresh else _world(site, "clients")),
+        "validFrom": "2019-02-01",
+        "goals": ["Dzīvot mājās"],
+        "items": [{"serviceCode": "HOME_CARE", "quantity": "4", "per": "WEEK", "startDate": "2019-02-01"}],
+    }
 
 
 async def approve(site, n, fresh):
@@ -183,8 +253,10 @@ async def approve(site, n, fresh):
 
 
 async def close(site, n, fresh):
-    return {"planId": str(await _plan(site, approved=True) if fresh else _world(site, "plans")),
-            "closedOn": "2019-06-30"}
+    return {
+        "planId": str(await _plan(site, approved=True) if fresh else _world(site, "plans")),
+        "closedOn": "2019-06-30",
+    }
 
 
 async def grant(site, n, fresh):
@@ -199,26 +271,41 @@ async def revoke(site, n, fresh):
 
 
 async def permit(site, n, fresh):
-    return {"role": f"matrix_role_{n}", "domain": "lv/zemgale/0003000", "object": "delivery", "action": "read",
-            "effect": "allow"}
+    return {
+        "role": f"matrix_role_{n}",
+        "domain": "lv/zemgale/0003000",
+        "object": "delivery",
+        "action": "read",
+        "effect": "allow",
+    }
 
 
 async def unpermit(site, n, fresh):
     data = await permit(site, n, fresh)
     if fresh:
-        await _line(site, PolicyLine("p", tuple(data[k] for k in ("role", "domain", "object", "action", "effect"))))
+        await _line(
+            site, PolicyLine("p", tuple(data[k] for k in ("role", "domain", "object", "action", "effect")))
+        )
     return data
 
 
 MUTATIONS = [
-    Mutation("registerClient", "RegisterClientInput", "client", "write", "client.register", register, creates=True),
+    Mutation(
+        "registerClient", "RegisterClientInput", "client", "write", "client.register", register, creates=True
+    ),
     Mutation("updateClient", "UpdateClientInput", "client", "write", "client.update", update),
     Mutation("recordInstitutionExit", "RecordInstitutionExitInput", "client", "write", "client.exit", exit_),
-    Mutation("createServicePlace", "CreateServicePlaceInput", "place", "write", "place.create", place, creates=True),
+    Mutation(
+        "createServicePlace", "CreateServicePlaceInput", "place", "write", "place.create", place, creates=True
+    ),
     Mutation("startServiceEpisode", "StartServiceEpisodeInput", "episode", "write", "episode.start", start),
     Mutation("endServiceEpisode", "EndServiceEpisodeInput", "episode", "write", "episode.end", end),
-    Mutation("recordDeliveries", "RecordDeliveriesInput", "delivery", "write", "deliveries.record", deliveries),
-    Mutation("recordAssessment", "RecordAssessmentInput", "assessment", "write", "assessment.record", assessment),
+    Mutation(
+        "recordDeliveries", "RecordDeliveriesInput", "delivery", "write", "deliveries.record", deliveries
+    ),
+    Mutation(
+        "recordAssessment", "RecordAssessmentInput", "assessment", "write", "assessment.record", assessment
+    ),
     Mutation("proposeSupportPlan", "ProposeSupportPlanInput", "plan", "write", "plan.propose", propose),
     Mutation("createSupportPlan", "CreateSupportPlanInput", "plan", "write", "plan.create", create_plan),
     Mutation("approveSupportPlan", "ApproveSupportPlanInput", "plan", "approve", "plan.approve", approve),
@@ -226,7 +313,9 @@ MUTATIONS = [
     Mutation("grantRole", "RoleGrantInput", "policy", "write", "policy.add", grant, creates=True),
     Mutation("revokeRole", "RoleGrantInput", "policy", "write", "policy.remove", revoke, creates=True),
     Mutation("setPermission", "PermissionInput", "policy", "write", "policy.add", permit, creates=True),
-    Mutation("removePermission", "PermissionInput", "policy", "write", "policy.remove", unpermit, creates=True),
+    Mutation(
+        "removePermission", "PermissionInput", "policy", "write", "policy.remove", unpermit, creates=True
+    ),
 ]
 
 
@@ -240,13 +329,18 @@ def expected(m: Mutation, role: str, position: str) -> str:
     return "OK"
 
 
-FINGERPRINT = text("SELECT " + ", ".join(
-    [f"(SELECT count(*) FROM {t}), (SELECT max(id) FROM {t})" for t in TABLES] + [
-        "(SELECT max(updated_at) FROM clients)",  # any change of a client
-        "(SELECT count(*) FROM service_episodes WHERE end_date IS NOT NULL)",
-        "(SELECT count(*) FROM support_plans WHERE status <> 'DRAFT')",
-        "(SELECT count(*) FROM audit_events WHERE action <> 'personal.read')",
-    ]))
+FINGERPRINT = text(
+    "SELECT "
+    + ", ".join(
+        [f"(SELECT count(*) FROM {t}), (SELECT max(id) FROM {t})" for t in TABLES]
+        + [
+            "(SELECT max(updated_at) FROM clients)",  # any change of a client
+            "(SELECT count(*) FROM service_episodes WHERE end_date IS NOT NULL)",
+            "(SELECT count(*) FROM support_plans WHERE status <> 'DRAFT')",
+            "(SELECT count(*) FROM audit_events WHERE action <> 'personal.read')",
+        ]
+    )
+)
 
 
 async def tables(site) -> tuple:
@@ -257,8 +351,10 @@ async def tables(site) -> tuple:
 
 async def audited(site, actor: str, action: str) -> int:
     async with site.node.engine.connect() as conn:
-        return await conn.scalar(text("SELECT count(*) FROM audit_events WHERE actor = :a AND action = :b"),
-                                 {"a": actor, "b": action})
+        return await conn.scalar(
+            text("SELECT count(*) FROM audit_events WHERE actor = :a AND action = :b"),
+            {"a": actor, "b": action},
+        )
 
 
 @pytest.mark.parametrize("role, position", matrix.cases())
@@ -269,14 +365,23 @@ async def test_mutations(site, role, position):
     for m in MUTATIONS:
         want = expected(m, role, position)
         site.serial += 1
-        variables = await m.make(site, site.serial, want != "UNAUTHENTICATED" and want != "FORBIDDEN"
-                                 or (want == "FORBIDDEN" and m.creates))
+        variables = await m.make(
+            site,
+            site.serial,
+            want != "UNAUTHENTICATED" and want != "FORBIDDEN" or (want == "FORBIDDEN" and m.creates),
+        )
         before = await tables(site) if want != "OK" else None
         audits = await audited(site, actor, m.audit)
         got = outcome(*await site.ask(token, m.document, input=variables), m.name)
         if isinstance(got, dict):
             codes = [e["code"] for e in got["userErrors"]]
-            got = "OK" if not codes else "NOT_FOUND" if codes == ["NOT_FOUND"] else f"userErrors {got['userErrors']}"
+            got = (
+                "OK"
+                if not codes
+                else "NOT_FOUND"
+                if codes == ["NOT_FOUND"]
+                else f"userErrors {got['userErrors']}"
+            )
         if got != want:
             wrong.append(f"{m.name}: got {got}, expected {want}")
         elif want == "OK":

@@ -13,8 +13,9 @@ from core.domain.errors import UnknownObject
 
 pytestmark = pytest.mark.anyio
 
-DEFAULT_LINES = sum(1 for line in DEFAULT_POLICY_PATH.read_text().splitlines()
-                    if line.strip() and not line.startswith("#"))
+DEFAULT_LINES = sum(
+    1 for line in DEFAULT_POLICY_PATH.read_text().splitlines() if line.strip() and not line.startswith("#")
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,15 +79,17 @@ async def test_decisions(node, catalogue):
 
 
 class RegionalPolicy:
-    """A region lets its integration accounts draft plans, and forbids assessors to read diagnoses in Dobele."""
+    """A region lets its integration accounts draft plans and forbids assessors Dobele's diagnoses."""
 
     @hookimpl
     def access_policy(self, region):
         if region != "zemgale":
             return None
-        return ["p, integration, lv/zemgale, plan, write, allow",
-                "p, assessor, lv/zemgale/0028000, personal.diagnosis, read, deny",
-                "g, user:janis, assessor, lv/zemgale/0030000"]
+        return [
+            "p, integration, lv/zemgale, plan, write, allow",
+            "p, assessor, lv/zemgale/0028000, personal.diagnosis, read, deny",
+            "g, user:janis, assessor, lv/zemgale/0030000",
+        ]
 
 
 async def test_access_policy_hook_extends_the_regions_policy(node, catalogue, register_plugin):
@@ -105,14 +108,17 @@ async def test_access_policy_hook_extends_the_regions_policy(node, catalogue, re
     assert not other.allowed("integration", "lv/kurzeme", "plan", "write")  # only for Zemgale's node
 
 
-@pytest.mark.parametrize("line, problem", [
-    ("p, integration, lv, plan, write, allow", "within lv/zemgale"),
-    ("p, integration, lv/kurzeme, plan, write, allow", "within lv/zemgale"),
-    ("p, integration, lv/zemgale/../kurzeme, plan, write, allow", "'..'"),
-    ("p, integration, lv/zemgale, plan, write", "p, role, domain"),
-    ("p, integration, lv/zemgale, plan, write, maybe", "allow or deny"),
-    ("x, integration, lv/zemgale", "starts with p or g"),
-])
+@pytest.mark.parametrize(
+    "line, problem",
+    [
+        ("p, integration, lv, plan, write, allow", "within lv/zemgale"),
+        ("p, integration, lv/kurzeme, plan, write, allow", "within lv/zemgale"),
+        ("p, integration, lv/zemgale/../kurzeme, plan, write, allow", "'..'"),
+        ("p, integration, lv/zemgale, plan, write", "p, role, domain"),
+        ("p, integration, lv/zemgale, plan, write, maybe", "allow or deny"),
+        ("x, integration, lv/zemgale", "starts with p or g"),
+    ],
+)
 async def test_access_policy_hook_lines_are_checked(node, catalogue, register_plugin, line, problem):
     class Bad:
         @hookimpl
@@ -137,7 +143,9 @@ async def test_edits_are_written_in_the_callers_transaction(node, catalogue):
         await policy.add(s, line)
     assert policy.grants_for("maris", "zemgale") == ()  # not before the reload
     await policy.load()
-    assert [str(g) for g in policy.grants_for("maris", "zemgale")] == ["municipal_social_worker@lv/zemgale/0025000"]
+    assert [str(g) for g in policy.grants_for("maris", "zemgale")] == [
+        "municipal_social_worker@lv/zemgale/0025000"
+    ]
     async with node.sessions() as s, s.begin():
         with pytest.raises(InvalidPolicyLine, match="already"):
             await policy.add(s, line)
@@ -147,14 +155,17 @@ async def test_edits_are_written_in_the_callers_transaction(node, catalogue):
     assert policy.grants_for("maris", "zemgale") == () and await stored(node) == DEFAULT_LINES
 
 
-@pytest.mark.parametrize("line, error", [
-    (PolicyLine("p", ("assessor", "lv/zemgale*", "client", "read", "allow")), InvalidDomain),
-    (PolicyLine("p", ("assessor", "lv/zemgale", "client", "read")), InvalidPolicyLine),
-    (PolicyLine("p", ("Assessor", "lv/zemgale", "client", "read", "allow")), InvalidPolicyLine),
-    (PolicyLine("p", ("assessor", "lv/zemgale", "client, x", "read", "allow")), InvalidPolicyLine),
-    (PolicyLine("g", ("user:a,b", "assessor", "lv/zemgale")), InvalidPolicyLine),
-    (PolicyLine("g", ("user:anna", "assessor", "lv/zemgale/")), InvalidDomain),
-])
+@pytest.mark.parametrize(
+    "line, error",
+    [
+        (PolicyLine("p", ("assessor", "lv/zemgale*", "client", "read", "allow")), InvalidDomain),
+        (PolicyLine("p", ("assessor", "lv/zemgale", "client", "read")), InvalidPolicyLine),
+        (PolicyLine("p", ("Assessor", "lv/zemgale", "client", "read", "allow")), InvalidPolicyLine),
+        (PolicyLine("p", ("assessor", "lv/zemgale", "client, x", "read", "allow")), InvalidPolicyLine),
+        (PolicyLine("g", ("user:a,b", "assessor", "lv/zemgale")), InvalidPolicyLine),
+        (PolicyLine("g", ("user:anna", "assessor", "lv/zemgale/")), InvalidDomain),
+    ],
+)
 async def test_malformed_edits_change_nothing(node, catalogue, line, error):
     policy = await open_policy(node, catalogue)
     async with node.sessions() as s, s.begin():
@@ -178,7 +189,9 @@ async def test_another_process_sees_an_edit_after_its_reload_interval(node, cata
 async def test_national_analyst_never_gets_personal_data_whatever_the_policy_says(node):
     access = await Access.open(node)
     async with node.sessions() as s, s.begin():  # someone removes the deny lines and allows everything
-        await s.execute(RuleRow.__table__.delete().where(RuleRow.v0 == "national_analyst", RuleRow.v4 == "deny"))
+        await s.execute(
+            RuleRow.__table__.delete().where(RuleRow.v0 == "national_analyst", RuleRow.v4 == "deny")
+        )
         for obj in ("client", "personal.name", "personal.personal_code", "audit"):
             await access.policy.add(s, PolicyLine("p", ("national_analyst", "lv", obj, "read", "allow")))
     await access.policy.load()

@@ -17,14 +17,20 @@ KOPIENA = str(Path(sys.executable).parent / "kopiena")
 
 def kopiena(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KOPIENA_")}
-    return subprocess.run([KOPIENA, "token", *args], capture_output=True, text=True, timeout=60,
-                          env={**clean, "COLUMNS": "200", **env})
+    return subprocess.run(
+        [KOPIENA, "token", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**clean, "COLUMNS": "200", **env},
+    )
 
 
 @pytest.mark.anyio
 async def test_the_printed_token_opens_the_node():
-    done = kopiena("--sub", "anna", "--role", "municipal_social_worker", "--domain", "lv/zemgale/0003000",
-                   "--ttl", "2h")
+    done = kopiena(
+        "--sub", "anna", "--role", "municipal_social_worker", "--domain", "lv/zemgale/0003000", "--ttl", "2h"
+    )
     assert done.returncode == 0, done.stderr
     token = done.stdout.strip()
     claims = jwt.decode(token, DEV_SECRET, algorithms=["HS256"], audience="kopiena")
@@ -36,22 +42,34 @@ async def test_the_printed_token_opens_the_node():
 
 def test_the_secret_audience_and_issuer_come_from_the_settings():
     secret = "another-development-secret-32-bytes-long"
-    done = kopiena("--sub", "x", "--role", "auditor", "--domain", "lv", KOPIENA_JWT_SECRET=secret,
-                   KOPIENA_JWT_AUDIENCE="node-z", KOPIENA_JWT_ISSUER="me")
+    done = kopiena(
+        "--sub",
+        "x",
+        "--role",
+        "auditor",
+        "--domain",
+        "lv",
+        KOPIENA_JWT_SECRET=secret,
+        KOPIENA_JWT_AUDIENCE="node-z",
+        KOPIENA_JWT_ISSUER="me",
+    )
     assert done.returncode == 0, done.stderr
     claims = jwt.decode(done.stdout.strip(), secret, algorithms=["HS256"], audience="node-z", issuer="me")
     assert "region" not in claims and claims["domain"] == "lv"
 
 
-@pytest.mark.parametrize("args, env, message", [
-    (["--role", "root", "--domain", "lv/zemgale"], {}, "'root' is not a role"),
-    (["--role", "assessor", "--domain", "lv/zemgale/../kurzeme"], {}, "INVALID_DOMAIN (--domain)"),
-    (["--role", "assessor", "--domain", "lv/Zemgale"], {}, "lower case"),
-    (["--role", "assessor", "--domain", "lv/zemgale/0005000"], {}, "not a current municipality"),
-    (["--role", "assessor", "--domain", "lv/zemgale", "--ttl", "40d"], {}, "at most 30 days"),
-    (["--role", "assessor", "--domain", "lv/zemgale", "--ttl", "soon"], {}, "not a duration"),
-    (["--role", "assessor", "--domain", "lv/zemgale"], {"KOPIENA_PRODUCTION": "true"}, "production mode"),
-])
+@pytest.mark.parametrize(
+    "args, env, message",
+    [
+        (["--role", "root", "--domain", "lv/zemgale"], {}, "'root' is not a role"),
+        (["--role", "assessor", "--domain", "lv/zemgale/../kurzeme"], {}, "INVALID_DOMAIN (--domain)"),
+        (["--role", "assessor", "--domain", "lv/Zemgale"], {}, "lower case"),
+        (["--role", "assessor", "--domain", "lv/zemgale/0005000"], {}, "not a current municipality"),
+        (["--role", "assessor", "--domain", "lv/zemgale", "--ttl", "40d"], {}, "at most 30 days"),
+        (["--role", "assessor", "--domain", "lv/zemgale", "--ttl", "soon"], {}, "not a duration"),
+        (["--role", "assessor", "--domain", "lv/zemgale"], {"KOPIENA_PRODUCTION": "true"}, "production mode"),
+    ],
+)
 def test_refusals(args, env, message):
     done = kopiena("--sub", "anna", *args, **env)
     assert done.returncode != 0 and done.stdout == ""

@@ -43,7 +43,9 @@ def jwks_file(tmp_path, idp_key):
 
 @pytest.fixture
 def production(catalogue, jwks_file):
-    return TokenVerifier(Settings(production=True, jwks=str(jwks_file)), region="zemgale", catalogue=catalogue)
+    return TokenVerifier(
+        Settings(production=True, jwks=str(jwks_file)), region="zemgale", catalogue=catalogue
+    )
 
 
 def hs256(secret=DEV_SECRET, **overrides):
@@ -58,8 +60,13 @@ async def refused(verifier, token, reason):
 
 
 async def test_a_minted_development_token_gives_its_principal(dev, catalogue):
-    token = mint_dev_token(Settings(), sub="anna", role="assessor", domain=catalogue.parse("lv/zemgale/0028000"),
-                           ttl=timedelta(hours=8))
+    token = mint_dev_token(
+        Settings(),
+        sub="anna",
+        role="assessor",
+        domain=catalogue.parse("lv/zemgale/0028000"),
+        ttl=timedelta(hours=8),
+    )
     principal = await dev.authenticate(f"Bearer {token}", request_id="r-1")
     assert principal.sub == "anna" and principal.request_id == "r-1" and principal.token_id
     assert [(g.role, g.domain.path) for g in principal.grants] == [("assessor", "lv/zemgale/0028000")]
@@ -67,15 +74,18 @@ async def test_a_minted_development_token_gives_its_principal(dev, catalogue):
     assert decoded["region"] == "zemgale" and decoded["exp"] - decoded["iat"] == 8 * 3600
 
 
-@pytest.mark.parametrize("header, reason", [
-    (None, "bearer token is required"),
-    ("", "bearer token is required"),
-    ("Basic YW5uYTpzZWNyZXQ=", "must be 'Bearer <token>'"),
-    ("Bearer", "must be 'Bearer <token>'"),
-    ("Bearer    ", "must be 'Bearer <token>'"),
-    ("Bearer not.a.jwt", "not a jwt"),
-    ("Bearer " + "a" * 9000, "too long"),
-])
+@pytest.mark.parametrize(
+    "header, reason",
+    [
+        (None, "bearer token is required"),
+        ("", "bearer token is required"),
+        ("Basic YW5uYTpzZWNyZXQ=", "must be 'Bearer <token>'"),
+        ("Bearer", "must be 'Bearer <token>'"),
+        ("Bearer    ", "must be 'Bearer <token>'"),
+        ("Bearer not.a.jwt", "not a jwt"),
+        ("Bearer " + "a" * 9000, "too long"),
+    ],
+)
 async def test_missing_or_malformed_headers(dev, header, reason):
     with pytest.raises(Unauthenticated) as caught:
         await dev.authenticate(header)
@@ -97,8 +107,15 @@ async def test_tampered_signature_and_tampered_payload(dev):
     header, payload, signature = token.split(".")
     flipped = signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")
     await refused(dev, f"{header}.{payload}.{flipped}", "signature")
-    richer = b64(json.dumps({**jwt.decode(token, options={"verify_signature": False}),
-                             "role": "regional_coordinator", "domain": "lv"}).encode())
+    richer = b64(
+        json.dumps(
+            {
+                **jwt.decode(token, options={"verify_signature": False}),
+                "role": "regional_coordinator",
+                "domain": "lv",
+            }
+        ).encode()
+    )
     await refused(dev, f"{header}.{richer}.{signature}", "signature")
 
 
@@ -115,48 +132,59 @@ async def test_alg_none_is_refused(dev, alg):
     await refused(dev, token, "not accepted")
 
 
-@pytest.mark.parametrize("overrides, reason", [
-    ({"aud": "another-service"}, "audience"),
-    ({"iss": "https://evil.example"}, "issuer"),
-    ({"exp": None}, "'exp'"),
-    ({"sub": None}, "'sub'"),
-    ({"aud": None}, "'aud'"),
-    ({"iss": None}, "'iss'"),
-    ({"iat": None}, "'iat'"),
-    ({"sub": "x" * 300}, "subject"),
-    ({"sub": "anna\nadmin"}, "subject"),
-    ({"role": "Regional Coordinator"}, "role"),
-    ({"role": ["assessor"]}, "role"),
-    ({"role": None}, "role"),
-    ({"domain": None}, "domain"),
-    ({"domain": "lv/zemgale/../kurzeme"}, "domain"),
-    ({"domain": "lv/zemgale*"}, "domain"),
-    ({"domain": "lv/zemgale/"}, "domain"),
-    ({"domain": "LV/ZEMGALE"}, "domain"),
-    ({"domain": "lv/zemgale/9999999"}, "domain"),
-    ({"grants": "assessor@lv"}, "grants"),
-    ({"grants": [{"role": "assessor", "domain": "lv"}] * 21}, "grants"),
-])
+@pytest.mark.parametrize(
+    "overrides, reason",
+    [
+        ({"aud": "another-service"}, "audience"),
+        ({"iss": "https://evil.example"}, "issuer"),
+        ({"exp": None}, "'exp'"),
+        ({"sub": None}, "'sub'"),
+        ({"aud": None}, "'aud'"),
+        ({"iss": None}, "'iss'"),
+        ({"iat": None}, "'iat'"),
+        ({"sub": "x" * 300}, "subject"),
+        ({"sub": "anna\nadmin"}, "subject"),
+        ({"role": "Regional Coordinator"}, "role"),
+        ({"role": ["assessor"]}, "role"),
+        ({"role": None}, "role"),
+        ({"domain": None}, "domain"),
+        ({"domain": "lv/zemgale/../kurzeme"}, "domain"),
+        ({"domain": "lv/zemgale*"}, "domain"),
+        ({"domain": "lv/zemgale/"}, "domain"),
+        ({"domain": "LV/ZEMGALE"}, "domain"),
+        ({"domain": "lv/zemgale/9999999"}, "domain"),
+        ({"grants": "assessor@lv"}, "grants"),
+        ({"grants": [{"role": "assessor", "domain": "lv"}] * 21}, "grants"),
+    ],
+)
 async def test_bad_claims(dev, overrides, reason):
     await refused(dev, hs256(**overrides), reason)
 
 
-@pytest.mark.parametrize("overrides", [
-    {"domain": "lv/kurzeme", "region": "kurzeme"},
-    {"domain": "lv/kurzeme/0005000", "region": None},
-    {"domain": "lv", "region": "kurzeme"},
-    {"domain": "lv/zemgale", "region": "kurzeme"},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"domain": "lv/kurzeme", "region": "kurzeme"},
+        {"domain": "lv/kurzeme/0005000", "region": None},
+        {"domain": "lv", "region": "kurzeme"},
+        {"domain": "lv/zemgale", "region": "kurzeme"},
+    ],
+)
 async def test_a_token_for_another_regions_node(dev, overrides):
     await refused(dev, hs256(**overrides), "another region")
 
 
 async def test_grants_on_other_regions_are_dropped_and_national_grants_kept(dev):
-    token = hs256(role=None, domain=None, region=None, grants=[
-        {"role": "assessor", "domain": "lv/kurzeme"},
-        {"role": "auditor", "domain": "lv"},
-        {"role": "service_provider", "domain": "lv/zemgale/0025000"},
-    ])
+    token = hs256(
+        role=None,
+        domain=None,
+        region=None,
+        grants=[
+            {"role": "assessor", "domain": "lv/kurzeme"},
+            {"role": "auditor", "domain": "lv"},
+            {"role": "service_provider", "domain": "lv/zemgale/0025000"},
+        ],
+    )
     principal = await dev.authenticate(f"Bearer {token}")
     assert [str(g) for g in principal.grants] == ["auditor@lv", "service_provider@lv/zemgale/0025000"]
 
@@ -184,10 +212,13 @@ async def test_production_refuses_the_development_secret(production):
 
 async def test_hs256_signed_with_the_public_key_is_refused(production, idp_key):
     """Algorithm confusion: an attacker signs HS256 with the (public) RSA key as the HMAC secret."""
-    pem = idp_key.public_key().public_bytes(serialization.Encoding.PEM,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = idp_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     payload = {k: (int(v.timestamp()) if isinstance(v, datetime) else v) for k, v in claims().items()}
-    signing_input = f"{b64(json.dumps({'alg': 'HS256', 'kid': 'k1'}).encode())}.{b64(json.dumps(payload).encode())}"
+    signing_input = (
+        f"{b64(json.dumps({'alg': 'HS256', 'kid': 'k1'}).encode())}.{b64(json.dumps(payload).encode())}"
+    )
     signature = b64(hmac.new(pem, signing_input.encode(), hashlib.sha256).digest())
     await refused(production, f"{signing_input}.{signature}", "not accepted")
 
@@ -235,7 +266,9 @@ def test_an_unreadable_jwks_file_does_not_start(tmp_path, catalogue):
 
 async def test_production_with_a_secret_of_its_own(catalogue):
     secret = "a-production-secret-of-at-least-thirty-two-bytes"
-    verifier = TokenVerifier(Settings(production=True, jwt_secret=secret), region="zemgale", catalogue=catalogue)
+    verifier = TokenVerifier(
+        Settings(production=True, jwt_secret=secret), region="zemgale", catalogue=catalogue
+    )
     assert (await verifier.authenticate("Bearer " + hs256(secret=secret))).sub == "anna"
     await refused(verifier, hs256(), "signature")
 
@@ -248,12 +281,24 @@ async def test_a_short_secret_is_refused(catalogue):
 
 def test_development_tokens_are_not_minted_in_production(catalogue):
     with pytest.raises(AuthConfigError):
-        mint_dev_token(Settings(production=True), sub="anna", role="assessor", domain=catalogue.parse("lv"),
-                       ttl=timedelta(hours=1))
+        mint_dev_token(
+            Settings(production=True),
+            sub="anna",
+            role="assessor",
+            domain=catalogue.parse("lv"),
+            ttl=timedelta(hours=1),
+        )
 
 
-@pytest.mark.parametrize("text, expected", [("90s", timedelta(seconds=90)), ("30m", timedelta(minutes=30)),
-                                            ("8h", timedelta(hours=8)), ("30d", timedelta(days=30))])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("90s", timedelta(seconds=90)),
+        ("30m", timedelta(minutes=30)),
+        ("8h", timedelta(hours=8)),
+        ("30d", timedelta(days=30)),
+    ],
+)
 def test_parse_ttl(text, expected):
     assert parse_ttl(text) == expected
 

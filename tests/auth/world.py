@@ -52,39 +52,68 @@ async def build(node) -> World:
     place_of: dict[str, int] = {}
     async with node.sessions() as s, s.begin():
         for serial, (name, muni) in enumerate(CLIENTS.items(), start=1):
-            client = await register_client(s, node, NewClient(
-                personal_code=make_personal_code(date(1975, 4, serial), serial), given_name=name.title(),
-                family_name="Tests", target_group="ADULT_GRT", municipality_code=muni, birth_date=None,
-                address=f"{name} iela 1", diagnosis="F70"))
+            client = await register_client(
+                s,
+                node,
+                NewClient(
+                    personal_code=make_personal_code(date(1975, 4, serial), serial),
+                    given_name=name.title(),
+                    family_name="Tests",
+                    target_group="ADULT_GRT",
+                    municipality_code=muni,
+                    birth_date=None,
+                    address=f"{name} iela 1",
+                    diagnosis="F70",
+                ),
+            )
             w.clients[name] = client.id
             place_muni = "0003000" if muni.startswith("jelgav") else muni
             if place_muni not in place_of:
-                place = await create_service_place(s, node, NewServicePlace(
-                    f"Dienas centrs {place_muni}", "DAY_CARE_CENTRE", place_muni, 20))
+                place = await create_service_place(
+                    s, node, NewServicePlace(f"Dienas centrs {place_muni}", "DAY_CARE_CENTRE", place_muni, 20)
+                )
                 place_of[place_muni] = w.places[name] = place.id
-            episode = await start_episode(s, node, NewEpisode(client.id, "HOME_CARE", place_muni, date(2018, 3, 1)))
+            episode = await start_episode(
+                s, node, NewEpisode(client.id, "HOME_CARE", place_muni, date(2018, 3, 1))
+            )
             w.episodes[name] = episode.id
-            rows = await record_deliveries(s, node, episode.id, [DeliveryInput(date(2018, 3, 1), 2),
-                                                                 DeliveryInput(date(2018, 3, 2), 1)])
+            rows = await record_deliveries(
+                s, node, episode.id, [DeliveryInput(date(2018, 3, 1), 2), DeliveryInput(date(2018, 3, 2), 1)]
+            )
             w.deliveries[name] = [r.id for r in rows]
-            assessment = Assessment(client_id=client.id, instrument_code="SIS-A", instrument_version="1",
-                                    assessed_on=date(2018, 2, 1), assessor="A. Vērtētāja")
+            assessment = Assessment(
+                client_id=client.id,
+                instrument_code="SIS-A",
+                instrument_version="1",
+                assessed_on=date(2018, 2, 1),
+                assessor="A. Vērtētāja",
+            )
             s.add(assessment)
             await s.flush()
             w.assessments[name] = assessment.id
-            plan = SupportPlan(client_id=client.id, assessment_id=assessment.id, valid_from=date(2018, 2, 15),
-                               created_by="A. Vērtētāja", status="APPROVED", goals='["Dzīvot mājās"]',
-                               approved_by="S. Darbiniece", approved_on=date(2018, 2, 20))
+            plan = SupportPlan(
+                client_id=client.id,
+                assessment_id=assessment.id,
+                valid_from=date(2018, 2, 15),
+                created_by="A. Vērtētāja",
+                status="APPROVED",
+                goals='["Dzīvot mājās"]',
+                approved_by="S. Darbiniece",
+                approved_on=date(2018, 2, 20),
+            )
             s.add(plan)
             await s.flush()
             w.plans[name] = plan.id
-            item = SupportPlanItem(plan_id=plan.id, service_code="HOME_CARE", quantity=4, per="WEEK",
-                                   start_date=date(2018, 3, 1))
+            item = SupportPlanItem(
+                plan_id=plan.id, service_code="HOME_CARE", quantity=4, per="WEEK", start_date=date(2018, 3, 1)
+            )
             s.add(item)
             await s.flush()
             w.plan_items[name] = item.id
         someone = Principal("setup", ())
-        await audit.record_many(s, [audit.event(someone, "test.event", "thing", d, domain=d) for d in AUDIT_DOMAINS])
+        await audit.record_many(
+            s, [audit.event(someone, "test.event", "thing", d, domain=d) for d in AUDIT_DOMAINS]
+        )
         rows = (await s.execute(select(AuditEvent.id, AuditEvent.domain))).all()
         w.audit = {domain: id_ for id_, domain in rows}
     return w
