@@ -234,80 +234,39 @@ async def test_a_coordinator_edits_the_regions_policy_and_it_applies_at_once(nod
     assert await assessor("{ deliveries { totalCount } }", "deliveries") == "FORBIDDEN"
 
 
-@pytest.mark.parametrize(
-    "line",
-    [
-        {"role": "assessor", "domain": "lv", "object": "delivery", "action": "read"},  # above the region
-        {
-            "role": "assessor",
-            "domain": "lv/kurzeme",
-            "object": "delivery",
-            "action": "read",
-        },  # another region
-        {"role": "auditor", "domain": "lv/zemgale", "object": "client", "action": "read"},  # a national role
-        {
-            "role": "regional_coordinator",
-            "domain": "lv/zemgale",
-            "object": "audit",
-            "action": "read",
-        },  # audit rights
-        {"role": "assessor", "domain": "lv/zemgale", "object": "policy", "action": "write"},  # policy rights
-    ],
+def _line(role: str, domain: str, obj: str, action: str, **more: str) -> dict:
+    return {"role": role, "domain": domain, "object": obj, "action": action, **more}
+
+
+NOT_A_COORDINATORS_TO_EDIT = (
+    _line("assessor", "lv", "delivery", "read"),  # above the region
+    _line("assessor", "lv/kurzeme", "delivery", "read"),  # another region
+    _line("auditor", "lv/zemgale", "client", "read"),  # a national role
+    _line("regional_coordinator", "lv/zemgale", "audit", "read"),  # audit rights
+    _line("assessor", "lv/zemgale", "policy", "write"),  # policy rights
 )
-async def test_what_a_coordinator_may_not_edit(node, http, line):
+MALFORMED = (
+    (_line("assessor", "lv/zemgale*", "delivery", "read"), "INVALID_DOMAIN"),
+    (_line("assessor", "lv/zemgale/../kurzeme", "delivery", "read"), "INVALID_DOMAIN"),
+    (_line("assessor", "LV/ZEMGALE", "delivery", "read"), "INVALID_DOMAIN"),
+    (_line("assessor", "lv/zemgale", "everything", "read"), "INVALID_POLICY_LINE"),
+    (_line("assessor", "lv/zemgale", "client", "approve"), "INVALID_POLICY_LINE"),
+    (_line("assessor", "lv/zemgale", "client", "read", effect="maybe"), "INVALID_POLICY_LINE"),
+)
+SET = "mutation($i: PermissionInput!) { setPermission(input: $i) { userErrors { code } } }"
+
+
+async def test_what_a_coordinator_may_not_edit(node, http):
     coordinator = Caller(http, *COORDINATOR)
-    got = await coordinator(
-        "mutation($i: PermissionInput!) { setPermission(input: $i) { userErrors { code } } }",
-        "setPermission",
-        i=line,
-    )
-    assert got == "FORBIDDEN"
+    for line in NOT_A_COORDINATORS_TO_EDIT:
+        assert await coordinator(SET, "setPermission", i=line) == "FORBIDDEN", line
     assert await events(node, "action = 'policy.add'") == []
 
 
-@pytest.mark.parametrize(
-    "line, error",
-    [
-        (
-            {"role": "assessor", "domain": "lv/zemgale*", "object": "delivery", "action": "read"},
-            "INVALID_DOMAIN",
-        ),
-        (
-            {"role": "assessor", "domain": "lv/zemgale/../kurzeme", "object": "delivery", "action": "read"},
-            "INVALID_DOMAIN",
-        ),
-        (
-            {"role": "assessor", "domain": "LV/ZEMGALE", "object": "delivery", "action": "read"},
-            "INVALID_DOMAIN",
-        ),
-        (
-            {"role": "assessor", "domain": "lv/zemgale", "object": "everything", "action": "read"},
-            "INVALID_POLICY_LINE",
-        ),
-        (
-            {"role": "assessor", "domain": "lv/zemgale", "object": "client", "action": "approve"},
-            "INVALID_POLICY_LINE",
-        ),
-        (
-            {
-                "role": "assessor",
-                "domain": "lv/zemgale",
-                "object": "client",
-                "action": "read",
-                "effect": "maybe",
-            },
-            "INVALID_POLICY_LINE",
-        ),
-    ],
-)
-async def test_malformed_policy_edits_are_user_errors(node, http, line, error):
+async def test_malformed_policy_edits_are_user_errors(node, http):
     admin = Caller(http, "national_admin", "lv")
-    got = await admin(
-        "mutation($i: PermissionInput!) { setPermission(input: $i) { userErrors { code } } }",
-        "setPermission",
-        i=line,
-    )
-    assert got == {"userErrors": [{"code": error}]}
+    for line, error in MALFORMED:
+        assert await admin(SET, "setPermission", i=line) == {"userErrors": [{"code": error}]}, line
     assert await events(node, "action = 'policy.add'") == []
 
 

@@ -7,9 +7,17 @@ from core import hookimpl
 from core.auth.access import Access
 from core.auth.domains import DomainCatalogue
 from core.auth.errors import InvalidDomain
-from core.auth.policy import DEFAULT_POLICY_PATH, AccessPolicy, InvalidPolicyLine, PolicyLine, RuleRow
+from core.auth.policy import (
+    DEFAULT_POLICY_PATH,
+    AccessPolicy,
+    InvalidPolicyLine,
+    PolicyLine,
+    RuleRow,
+    plugin_policy,
+)
 from core.auth.principal import Grant, Principal
 from core.domain.errors import UnknownObject
+from core.plugins import get_plugin_manager
 
 pytestmark = pytest.mark.anyio
 
@@ -119,7 +127,7 @@ async def test_access_policy_hook_extends_the_regions_policy(node, catalogue, re
         ("x, integration, lv/zemgale", "starts with p or g"),
     ],
 )
-async def test_access_policy_hook_lines_are_checked(node, catalogue, register_plugin, line, problem):
+def test_access_policy_hook_lines_are_checked(catalogue, register_plugin, line, problem):
     class Bad:
         @hookimpl
         def access_policy(self, region):
@@ -127,7 +135,7 @@ async def test_access_policy_hook_lines_are_checked(node, catalogue, register_pl
 
     register_plugin(Bad())
     with pytest.raises(ValueError, match="access_policy line") as caught:
-        await open_policy(node, catalogue)
+        plugin_policy(get_plugin_manager(), "zemgale", catalogue)  # what AccessPolicy.open reads first
     assert problem in str(caught.value)
 
 
@@ -155,22 +163,22 @@ async def test_edits_are_written_in_the_callers_transaction(node, catalogue):
     assert policy.grants_for("maris", "zemgale") == () and await stored(node) == DEFAULT_LINES
 
 
-@pytest.mark.parametrize(
-    "line, error",
-    [
-        (PolicyLine("p", ("assessor", "lv/zemgale*", "client", "read", "allow")), InvalidDomain),
-        (PolicyLine("p", ("assessor", "lv/zemgale", "client", "read")), InvalidPolicyLine),
-        (PolicyLine("p", ("Assessor", "lv/zemgale", "client", "read", "allow")), InvalidPolicyLine),
-        (PolicyLine("p", ("assessor", "lv/zemgale", "client, x", "read", "allow")), InvalidPolicyLine),
-        (PolicyLine("g", ("user:a,b", "assessor", "lv/zemgale")), InvalidPolicyLine),
-        (PolicyLine("g", ("user:anna", "assessor", "lv/zemgale/")), InvalidDomain),
-    ],
+MALFORMED = (
+    (PolicyLine("p", ("assessor", "lv/zemgale*", "client", "read", "allow")), InvalidDomain),
+    (PolicyLine("p", ("assessor", "lv/zemgale", "client", "read")), InvalidPolicyLine),
+    (PolicyLine("p", ("Assessor", "lv/zemgale", "client", "read", "allow")), InvalidPolicyLine),
+    (PolicyLine("p", ("assessor", "lv/zemgale", "client, x", "read", "allow")), InvalidPolicyLine),
+    (PolicyLine("g", ("user:a,b", "assessor", "lv/zemgale")), InvalidPolicyLine),
+    (PolicyLine("g", ("user:anna", "assessor", "lv/zemgale/")), InvalidDomain),
 )
-async def test_malformed_edits_change_nothing(node, catalogue, line, error):
+
+
+async def test_malformed_edits_change_nothing(node, catalogue):
     policy = await open_policy(node, catalogue)
-    async with node.sessions() as s, s.begin():
-        with pytest.raises(error):
-            await policy.add(s, line)
+    for line, error in MALFORMED:
+        async with node.sessions() as s, s.begin():
+            with pytest.raises(error):
+                await policy.add(s, line)
     assert await stored(node) == DEFAULT_LINES
 
 

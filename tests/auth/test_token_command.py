@@ -7,9 +7,11 @@ from pathlib import Path
 
 import jwt
 import pytest
+from typer.testing import CliRunner
 
 from core.auth.domains import DomainCatalogue
 from core.auth.tokens import TokenVerifier
+from core.cli import app
 from core.settings import DEV_SECRET, Settings
 
 KOPIENA = str(Path(sys.executable).parent / "kopiena")
@@ -58,19 +60,31 @@ def test_the_secret_audience_and_issuer_come_from_the_settings():
     assert "region" not in claims and claims["domain"] == "lv"
 
 
+def test_refusals_as_the_operator_sees_them():
+    """One line on stderr, nothing on stdout, a non-zero exit (the CLI's own error handling)."""
+    for args, env, message in (
+        (["--domain", "lv/zemgale/../kurzeme"], {}, "error: INVALID_DOMAIN (--domain): A domain cannot have"),
+        (["--domain", "lv/zemgale"], {"KOPIENA_PRODUCTION": "true"}, "not minted in production mode"),
+    ):
+        done = kopiena("--sub", "anna", "--role", "assessor", *args, **env)
+        assert done.returncode == 1 and done.stdout == ""
+        assert message in " ".join(done.stderr.split()), done.stderr
+
+
 @pytest.mark.parametrize(
-    "args, env, message",
+    "args, message",
     [
-        (["--role", "root", "--domain", "lv/zemgale"], {}, "'root' is not a role"),
-        (["--role", "assessor", "--domain", "lv/zemgale/../kurzeme"], {}, "INVALID_DOMAIN (--domain)"),
-        (["--role", "assessor", "--domain", "lv/Zemgale"], {}, "lower case"),
-        (["--role", "assessor", "--domain", "lv/zemgale/0005000"], {}, "not a current municipality"),
-        (["--role", "assessor", "--domain", "lv/zemgale", "--ttl", "40d"], {}, "at most 30 days"),
-        (["--role", "assessor", "--domain", "lv/zemgale", "--ttl", "soon"], {}, "not a duration"),
-        (["--role", "assessor", "--domain", "lv/zemgale"], {"KOPIENA_PRODUCTION": "true"}, "production mode"),
+        (["--role", "root", "--domain", "lv/zemgale"], "'root' is not a role"),
+        (["--role", "assessor", "--domain", "lv/zemgale", "--ttl", "40d"], "at most 30 days"),
+        (["--role", "assessor", "--domain", "lv/zemgale", "--ttl", "soon"], "not a duration"),
+        (["--role", "assessor", "--domain", "lv/Zemgale"], "lower case"),
+        (["--role", "assessor", "--domain", "lv/zemgale/0005000"], "not a current municipality"),
     ],
 )
-def test_refusals(args, env, message):
-    done = kopiena("--sub", "anna", *args, **env)
-    assert done.returncode != 0 and done.stdout == ""
-    assert message in " ".join(done.stderr.split()), done.stderr
+def test_refusals(args, message, monkeypatch):
+    """The same command in-process (quicker): bad options are usage errors, bad domains a DomainError."""
+    monkeypatch.delenv("KOPIENA_PRODUCTION", raising=False)
+    result = CliRunner().invoke(app, ["token", "--sub", "anna", *args])
+    assert result.exit_code != 0 and result.stdout == ""
+    said = " ".join((result.stderr + str(result.exception or "")).split())
+    assert message in said, said
