@@ -27,8 +27,14 @@ PLAN_APPROVED = "plan.approved"
 EPISODE_STARTED = "episode.started"
 EPISODE_ENDED = "episode.ended"
 DELIVERIES_RECORDED = "deliveries.recorded"
-EVENT_TYPES = (CLIENT_REGISTERED, ASSESSMENT_RECORDED, PLAN_APPROVED, EPISODE_STARTED, EPISODE_ENDED,
-               DELIVERIES_RECORDED)
+EVENT_TYPES = (
+    CLIENT_REGISTERED,
+    ASSESSMENT_RECORDED,
+    PLAN_APPROVED,
+    EPISODE_STARTED,
+    EPISODE_ENDED,
+    DELIVERIES_RECORDED,
+)
 
 LISTENER_TIMEOUT = 5.0
 
@@ -63,14 +69,18 @@ async def _call(name: str, impl, event: Event, timeout: float) -> None:
 _background: set[asyncio.Task] = set()
 
 
-def dispatch(pm: pluggy.PluginManager, event: Event, *, timeout: float = LISTENER_TIMEOUT) -> list[asyncio.Task]:
+def dispatch(
+    pm: pluggy.PluginManager, event: Event, *, timeout: float = LISTENER_TIMEOUT
+) -> list[asyncio.Task]:
     """Start every listener of ``event`` in the background and return at once (call it from async code).
 
     Each listener is its own task: one that raises, hangs or is slow is logged
     and never reaches the caller. The returned tasks let tests wait.
     """
-    return [spawn(_call(impl.plugin_name, impl, event, timeout), name=f"on_event:{impl.plugin_name}")
-            for impl in pm.hook.on_event.get_hookimpls()]
+    return [
+        spawn(_call(impl.plugin_name, impl, event, timeout), name=f"on_event:{impl.plugin_name}")
+        for impl in pm.hook.on_event.get_hookimpls()
+    ]
 
 
 def spawn(coro, *, name: str | None = None) -> asyncio.Task:

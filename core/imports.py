@@ -132,7 +132,7 @@ class Importer:
 
 
 def named(kind: str, results: list[list | None]) -> dict:
-    """Collect the results of the ``importers`` or ``exporters`` hook by name; a name given twice is an error."""
+    """The results of the ``importers`` or ``exporters`` hook by name; a name given twice is an error."""
     out: dict = {}
     for result in results:
         for item in result or []:

@@ -51,14 +51,19 @@ def _options(pairs: list[str]) -> dict[str, str]:
 
 
 def _kinds(counter) -> str:
-    parts = [f"{counter[k]} {k if counter[k] == 1 else k + 's'}" for k in ("client", "episode", "delivery")
-             if counter[k]]
+    parts = [
+        f"{counter[k]} {k if counter[k] == 1 else k + 's'}"
+        for k in ("client", "episode", "delivery")
+        if counter[k]
+    ]
     return ", ".join(parts).replace("deliverys", "deliveries") or "nothing"
 
 
 def print_summary(report: ImportReport, reject_path: Path | None) -> None:
     table = Table(show_header=False, box=None, padding=(0, 2))
-    table.add_row("read", f"{len(report.lines)} line{'' if len(report.lines) == 1 else 's'}: {_kinds(report.read)}")
+    table.add_row(
+        "read", f"{len(report.lines)} line{'' if len(report.lines) == 1 else 's'}: {_kinds(report.read)}"
+    )
     table.add_row("written", _kinds(report.written))
     if sum(report.linked.values()):
         table.add_row("linked", f"{_kinds(report.linked)} already registered")
@@ -76,20 +81,40 @@ def print_summary(report: ImportReport, reject_path: Path | None) -> None:
         console.print(f"reject file: {reject_path}", highlight=False)
 
 
-async def _import(node: Node, importer: Importer, source: str, system: str | None, batch_size: int,
-                  options: dict[str, str], quiet: bool) -> ImportReport:
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("lines"),
-               TimeElapsedColumn())
+async def _import(
+    node: Node,
+    importer: Importer,
+    source: str,
+    system: str | None,
+    batch_size: int,
+    options: dict[str, str],
+    quiet: bool,
+) -> ImportReport:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("lines"),
+        TimeElapsedColumn(),
+    )
     try:
         with Progress(*columns, console=err_console, disable=quiet) as progress:
             task = progress.add_task(f"importing {Path(source).name}", total=importer.size(source))
-            report = await run_import(node, importer, source, system=system, batch_size=batch_size,
-                                      options=options,
-                                      progress=lambda r: progress.update(task, completed=r.last_line))
+            report = await run_import(
+                node,
+                importer,
+                source,
+                system=system,
+                batch_size=batch_size,
+                options=options,
+                progress=lambda r: progress.update(task, completed=r.last_line),
+            )
             progress.update(task, completed=report.last_line, total=report.last_line)
         left = await events.drain()
         if left:  # a listener (a webhook whose receiver is down) did not finish: say so, do not wait forever
-            err_console.print(f"warning: {left} event listener(s) still running were stopped", highlight=False)
+            err_console.print(
+                f"warning: {left} event listener(s) still running were stopped", highlight=False
+            )
         return report
     finally:
         await node.close()
@@ -101,9 +126,12 @@ def import_command(
     source: str = typer.Argument(..., help="File path or URL the importer reads."),
     region: str = REGION_OPTION,
     db: str = DB_OPTION,
-    reject_file: Path | None = typer.Option(None, "--reject-file", help="Where to list refused records (CSV)."),
-    system: str | None = typer.Option(None, "--system",
-                                      help="Name of the municipal system the ids come from (default: importer)."),
+    reject_file: Path | None = typer.Option(
+        None, "--reject-file", help="Where to list refused records (CSV)."
+    ),
+    system: str | None = typer.Option(
+        None, "--system", help="Name of the municipal system the ids come from (default: importer)."
+    ),
     batch_size: int = typer.Option(500, "--batch-size", min=1, help="Records committed together."),
     option: list[str] = typer.Option([], "--option", help="key=value passed to the importer (repeatable)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
@@ -146,7 +174,9 @@ def export_command(
     month: str = typer.Option(..., "--month", help="Calendar month, YYYY-MM."),
     municipality: str | None = typer.Option(None, "--municipality", help="Only this municipality (code)."),
     fmt: str = typer.Option("csv", "--format", help="csv or json."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File to write (default: standard output)."
+    ),
     region: str = REGION_OPTION,
     db: str = DB_OPTION,
 ) -> None:

@@ -79,9 +79,11 @@ def parse_month(value: str) -> date:
 
 
 def _month_deliveries(query: Select, params: ExportParams) -> Select:
-    query = (query.join(ServiceEpisode, ServiceEpisode.id == Delivery.episode_id)
-             .join(MunicipalityRow, MunicipalityRow.code == ServiceEpisode.granted_by)
-             .where(Delivery.date >= params.start, Delivery.date < params.end))
+    query = (
+        query.join(ServiceEpisode, ServiceEpisode.id == Delivery.episode_id)
+        .join(MunicipalityRow, MunicipalityRow.code == ServiceEpisode.granted_by)
+        .where(Delivery.date >= params.start, Delivery.date < params.end)
+    )
     if params.municipality:
         query = query.where(ServiceEpisode.granted_by == params.municipality)
     return query
@@ -89,39 +91,80 @@ def _month_deliveries(query: Select, params: ExportParams) -> Select:
 
 class DeliveriesExport(Exporter):
     name = "deliveries"
-    description = "Deliveries of a month per granting municipality and service: persons, episodes, days, units, cost."
+    description = (
+        "Deliveries of a month per granting municipality and service: persons, episodes, days, units, cost."
+    )
 
     async def export(self, session: AsyncSession, params: ExportParams) -> ExportTable:
-        query = _month_deliveries(select(
-            ServiceEpisode.granted_by, MunicipalityRow.name_lv, ServiceEpisode.service_code,
-            func.count(distinct(ServiceEpisode.client_id)), func.count(distinct(ServiceEpisode.id)),
-            func.count(Delivery.id), func.sum(Delivery.units), func.coalesce(func.sum(Delivery.cost), 0),
-        ).select_from(Delivery), params)
-        query = query.group_by(ServiceEpisode.granted_by, MunicipalityRow.name_lv, ServiceEpisode.service_code)
-        rows = (await session.execute(query.order_by(ServiceEpisode.granted_by, ServiceEpisode.service_code))).all()
+        query = _month_deliveries(
+            select(
+                ServiceEpisode.granted_by,
+                MunicipalityRow.name_lv,
+                ServiceEpisode.service_code,
+                func.count(distinct(ServiceEpisode.client_id)),
+                func.count(distinct(ServiceEpisode.id)),
+                func.count(Delivery.id),
+                func.sum(Delivery.units),
+                func.coalesce(func.sum(Delivery.cost), 0),
+            ).select_from(Delivery),
+            params,
+        )
+        query = query.group_by(
+            ServiceEpisode.granted_by, MunicipalityRow.name_lv, ServiceEpisode.service_code
+        )
+        rows = (
+            await session.execute(query.order_by(ServiceEpisode.granted_by, ServiceEpisode.service_code))
+        ).all()
         month = params.start.strftime("%Y-%m")
         return ExportTable(
-            ["month", "municipality_code", "municipality", "service_code", "persons", "episodes", "deliveries",
-             "units", "cost_eur"],
+            [
+                "month",
+                "municipality_code",
+                "municipality",
+                "service_code",
+                "persons",
+                "episodes",
+                "deliveries",
+                "units",
+                "cost_eur",
+            ],
             [(month, *row[:7], Decimal(row[7])) for row in rows],
         )
 
 
 class CostsExport(Exporter):
     name = "costs"
-    description = "Costs of a month per granting municipality and funding source (ESF, state budget, municipality)."
+    description = (
+        "Costs of a month per granting municipality and funding source (ESF, state budget, municipality)."
+    )
 
     async def export(self, session: AsyncSession, params: ExportParams) -> ExportTable:
-        query = _month_deliveries(select(
-            ServiceEpisode.granted_by, MunicipalityRow.name_lv, Delivery.funding_source,
-            func.count(Delivery.id), func.count(Delivery.cost), func.coalesce(func.sum(Delivery.cost), 0),
-        ).select_from(Delivery), params)
+        query = _month_deliveries(
+            select(
+                ServiceEpisode.granted_by,
+                MunicipalityRow.name_lv,
+                Delivery.funding_source,
+                func.count(Delivery.id),
+                func.count(Delivery.cost),
+                func.coalesce(func.sum(Delivery.cost), 0),
+            ).select_from(Delivery),
+            params,
+        )
         query = query.group_by(ServiceEpisode.granted_by, MunicipalityRow.name_lv, Delivery.funding_source)
-        rows = (await session.execute(query.order_by(ServiceEpisode.granted_by, Delivery.funding_source))).all()
+        rows = (
+            await session.execute(query.order_by(ServiceEpisode.granted_by, Delivery.funding_source))
+        ).all()
         month = params.start.strftime("%Y-%m")
         return ExportTable(
-            ["month", "municipality_code", "municipality", "funding_source", "deliveries", "costed_deliveries",
-             "cost_eur"],
+            [
+                "month",
+                "municipality_code",
+                "municipality",
+                "funding_source",
+                "deliveries",
+                "costed_deliveries",
+                "cost_eur",
+            ],
             [(month, *row[:5], Decimal(row[5])) for row in rows],
         )
 
@@ -145,8 +188,9 @@ def _plain(value: Any) -> Any:
 def render(table: ExportTable, fmt: str) -> str:
     """The table as ``csv`` (header row, comma separated, decimal point) or ``json`` (a list of objects)."""
     if fmt == "json":
-        return json.dumps([{k: _plain(v) for k, v in row.items()} for row in table.as_dicts()],
-                          ensure_ascii=False, indent=2)
+        return json.dumps(
+            [{k: _plain(v) for k, v in row.items()} for row in table.as_dicts()], ensure_ascii=False, indent=2
+        )
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")

@@ -24,7 +24,7 @@ Key = tuple[str, str]
 
 
 def chunks(items: list) -> list[list]:
-    return [items[i:i + IN_CHUNK] for i in range(0, len(items), IN_CHUNK)]
+    return [items[i : i + IN_CHUNK] for i in range(0, len(items), IN_CHUNK)]
 
 
 class Lookups:
@@ -70,9 +70,13 @@ class Lookups:
                 wanted.add(("episode", r.episode_external_id))
         for kind in ("client", "episode"):
             for chunk in chunks(sorted(ext for k, ext in wanted - self.refs.keys() if k == kind)):
-                rows = await session.execute(select(ExternalRef.external_id, ExternalRef.object_id).where(
-                    ExternalRef.system == self.system, ExternalRef.kind == kind,
-                    ExternalRef.external_id.in_(chunk)))  # type: ignore[attr-defined]
+                rows = await session.execute(
+                    select(ExternalRef.external_id, ExternalRef.object_id).where(
+                        ExternalRef.system == self.system,
+                        ExternalRef.kind == kind,
+                        ExternalRef.external_id.in_(chunk),
+                    )
+                )  # type: ignore[attr-defined]
                 found = dict(rows.all())
                 self.refs.update({(kind, ext): found[ext] for ext in chunk if ext in found})
                 self.absent.update((kind, ext) for ext in chunk if ext not in found)
@@ -84,21 +88,33 @@ class Lookups:
         keys |= {("episode", r.episode_external_id) for r in batch if isinstance(r, DeliveryRecord)}
         episode_ids = sorted({self.refs[k] for k in keys if k in self.refs})
         for ids in chunks(episode_ids):
-            found = (await session.execute(select(ServiceEpisode).where(
-                ServiceEpisode.id.in_(ids)))).scalars().all()  # type: ignore[union-attr]
+            found = (
+                (await session.execute(select(ServiceEpisode).where(ServiceEpisode.id.in_(ids))))
+                .scalars()
+                .all()
+            )  # type: ignore[union-attr]
             self.loaded.extend(found)
             self.ends.update({e.id: e.end_date for e in found})  # type: ignore[misc]
         days = [r.date for r in batch if isinstance(r, DeliveryRecord)]
         for ids in chunks(episode_ids) if days else []:
-            rows = await session.execute(select(Delivery.episode_id, Delivery.date).where(
-                Delivery.episode_id.in_(ids), Delivery.date >= min(days), Delivery.date <= max(days)))  # type: ignore[attr-defined]
+            rows = await session.execute(
+                select(Delivery.episode_id, Delivery.date).where(
+                    Delivery.episode_id.in_(ids), Delivery.date >= min(days), Delivery.date <= max(days)
+                )
+            )  # type: ignore[attr-defined]
             self.delivered.update((e, d) for e, d in rows.all())
-        client_ids = {self.refs[("client", r.client_external_id)] for r in batch if isinstance(r, EpisodeRecord)
-                      and ("client", r.client_external_id) in self.refs and ("episode", r.external_id) not in self.refs}
+        client_ids = {
+            self.refs[("client", r.client_external_id)]
+            for r in batch
+            if isinstance(r, EpisodeRecord)
+            and ("client", r.client_external_id) in self.refs
+            and ("episode", r.external_id) not in self.refs
+        }
         client_ids |= {e.client_id for e in self.loaded if isinstance(e, ServiceEpisode)}
         for ids in chunks(sorted(client_ids)):
-            self.loaded.extend((await session.execute(select(Client).where(
-                Client.id.in_(ids)))).scalars().all())  # type: ignore[union-attr]
+            self.loaded.extend(
+                (await session.execute(select(Client).where(Client.id.in_(ids)))).scalars().all()
+            )  # type: ignore[union-attr]
 
     async def _codes(self, session: AsyncSession, batch: list[Record]) -> None:
         """Clients already registered (by hand, or from another system) under the batch's personal codes."""
@@ -110,16 +126,23 @@ class Lookups:
                 except DomainError:
                     continue  # refused with its reason when the record is written
         for chunk in chunks(sorted(codes - self.codes.keys())):
-            rows = await session.execute(select(Client.personal_code, Client.id, Client.target_group)
-                                         .where(Client.personal_code.in_(chunk)))  # type: ignore[attr-defined]
+            rows = await session.execute(
+                select(Client.personal_code, Client.id, Client.target_group).where(
+                    Client.personal_code.in_(chunk)
+                )
+            )  # type: ignore[attr-defined]
             self.codes.update({code: (cid, group) for code, cid, group in rows.all()})
 
     async def save(self, session: AsyncSession) -> None:
         """The batch's new external ids in one statement (kept in memory until then)."""
         if self.new_refs:
-            await session.execute(insert(ExternalRef), [
-                {"system": self.system, "kind": kind, "external_id": ext, "object_id": object_id}
-                for kind, ext, object_id in self.new_refs])
+            await session.execute(
+                insert(ExternalRef),
+                [
+                    {"system": self.system, "kind": kind, "external_id": ext, "object_id": object_id}
+                    for kind, ext, object_id in self.new_refs
+                ],
+            )
             self.new_refs.clear()
 
     # -- records -----------------------------------------------------------------------------------
@@ -130,8 +153,13 @@ class Lookups:
             return self.refs[key]
         if key in self.absent:
             return None
-        found = await session.scalar(select(ExternalRef.object_id).where(
-            ExternalRef.system == self.system, ExternalRef.kind == kind, ExternalRef.external_id == external_id))
+        found = await session.scalar(
+            select(ExternalRef.object_id).where(
+                ExternalRef.system == self.system,
+                ExternalRef.kind == kind,
+                ExternalRef.external_id == external_id,
+            )
+        )
         if found is not None:
             self.refs[key] = found  # a committed fact: no journal needed
         return found
@@ -175,6 +203,6 @@ class Lookups:
                 self.absent.add(key)  # type: ignore[arg-type]
             elif what == "code":
                 self.codes.pop(key, None)  # type: ignore[call-overload]
-        del self.new_refs[self._lengths[0]:]
-        del self.loaded[self._lengths[1]:]
+        del self.new_refs[self._lengths[0] :]
+        del self.loaded[self._lengths[1] :]
         self._journal = None

@@ -1,4 +1,4 @@
-"""What an import did: records read, written, linked, updated, unchanged, and each refused one with its reason."""
+"""What an import did: records read, written, linked, updated, unchanged; each refused one and why."""
 
 from __future__ import annotations
 
@@ -61,13 +61,17 @@ class ImportReport:
         return self.error is None
 
     def mark(self, line: int) -> Mark:
-        return Mark({name: Counter(getattr(self, name)) for name in COUNTERS}, len(self.rejected), self.last_line,
-                    None if line in self.lines else line)
+        return Mark(
+            {name: Counter(getattr(self, name)) for name in COUNTERS},
+            len(self.rejected),
+            self.last_line,
+            None if line in self.lines else line,
+        )
 
     def restore(self, mark: Mark) -> None:
         for name, counter in mark.counters.items():
             setattr(self, name, counter)
-        del self.rejected[mark.rejected:]
+        del self.rejected[mark.rejected :]
         self.last_line = mark.last_line
         if mark.new_line is not None:
             self.lines.discard(mark.new_line)

@@ -123,8 +123,13 @@ class _Refused(Exception):
 class ImportRun:
     """Writes the records of one import; knows the ids it has seen and the records it refused."""
 
-    def __init__(self, node: Node, importer: Importer, report: ImportReport,
-                 progress: Callable[[ImportReport], None] | None = None) -> None:
+    def __init__(
+        self,
+        node: Node,
+        importer: Importer,
+        report: ImportReport,
+        progress: Callable[[ImportReport], None] | None = None,
+    ) -> None:
         self.node = node
         self.importer = importer
         self.report = report
@@ -145,8 +150,14 @@ class ImportRun:
         if self.trying:
             raise _Refused
         first = errors[0]
-        rejection = Rejection(record.line, record.kind, getattr(record, "external_id", None),
-                              self.column(first.field), first.code, "; ".join(e.message for e in errors))
+        rejection = Rejection(
+            record.line,
+            record.kind,
+            getattr(record, "external_id", None),
+            self.column(first.field),
+            first.code,
+            "; ".join(e.message for e in errors),
+        )
         self.report.rejected.append(rejection)
         if rejection.external_id is not None and record.kind in ("client", "episode"):
             self.refused[(record.kind, rejection.external_id)] = rejection
@@ -166,9 +177,11 @@ class ImportRun:
         refused = self.refused.get((kind, external_id))
         if refused is not None:
             raise ReferenceRefused(
-                f"The {kind} {external_id} was refused on line {refused.line} ({refused.code}).", field=field)
-        raise UnknownObject(f"No {kind} with the external id {external_id!r} was imported from {self.system}.",
-                            field=field)
+                f"The {kind} {external_id} was refused on line {refused.line} ({refused.code}).", field=field
+            )
+        raise UnknownObject(
+            f"No {kind} with the external id {external_id!r} was imported from {self.system}.", field=field
+        )
 
     async def attempt(self, session: AsyncSession, record: ClientRecord | EpisodeRecord, action) -> None:
         """Run ``action`` in a savepoint: either all it wrote stays, or nothing does."""
@@ -180,7 +193,9 @@ class ImportRun:
             self.reject(record, _errors(exc))
             return
         except IntegrityError as exc:
-            self.reject(record, [DomainError(f"The database refused the record: {exc.orig}", code="CONFLICT")])
+            self.reject(
+                record, [DomainError(f"The database refused the record: {exc.orig}", code="CONFLICT")]
+            )
             return
         # counted only now: a record whose savepoint was rolled back left no trace, not even here
         getattr(self.report, done.outcome)[record.kind] += 1
@@ -196,42 +211,90 @@ class ImportRun:
         existing = self.known.codes.get(code.value)
         if existing is not None:  # registered by hand or by another system: the same person, linked
             if existing[1] != r.target_group:
-                raise InvalidValue(f"This person is registered in the target group {existing[1]}, "
-                                   f"not {r.target_group}.", field="targetGroup")
+                raise InvalidValue(
+                    f"This person is registered in the target group {existing[1]}, not {r.target_group}.",
+                    field="targetGroup",
+                )
             return Done("linked", existing[0])
         represents = None
         if r.represents_external_id:
             represents = await self.parent(session, "client", r.represents_external_id, "representsClientId")
-        client = await register_client(session, self.node, NewClient(
-            personal_code=r.personal_code, given_name=r.given_name, family_name=r.family_name,
-            target_group=r.target_group, municipality_code=r.municipality_code, birth_date=r.birth_date,
-            address=r.address, diagnosis=r.diagnosis, recipient_kind=r.recipient_kind,
-            represents_client_id=represents))
+        client = await register_client(
+            session,
+            self.node,
+            NewClient(
+                personal_code=r.personal_code,
+                given_name=r.given_name,
+                family_name=r.family_name,
+                target_group=r.target_group,
+                municipality_code=r.municipality_code,
+                birth_date=r.birth_date,
+                address=r.address,
+                diagnosis=r.diagnosis,
+                recipient_kind=r.recipient_kind,
+                represents_client_id=represents,
+            ),
+        )
         self.known.remember_client(client)
-        return Done("written", client.id, self._event(
-            events.CLIENT_REGISTERED, clientId=client.id, targetGroup=client.target_group,
-            recipientKind=client.recipient_kind, municipalityCode=client.municipality_code))
+        return Done(
+            "written",
+            client.id,
+            self._event(
+                events.CLIENT_REGISTERED,
+                clientId=client.id,
+                targetGroup=client.target_group,
+                recipientKind=client.recipient_kind,
+                municipalityCode=client.municipality_code,
+            ),
+        )
 
     async def episode(self, session: AsyncSession, r: EpisodeRecord) -> Done:
         known = await self.known.ref(session, "episode", r.external_id)
         if known is not None:  # imported before, and the system now says it has ended
             episode = await end_episode(session, self.node, known, r.end_date)  # type: ignore[arg-type]
-            return Done("updated", None, self._event(
-                events.EPISODE_ENDED, episodeId=known, clientId=episode.client_id,
-                serviceCode=episode.service_code, endDate=episode.end_date.isoformat()))  # type: ignore[union-attr]
+            return Done(
+                "updated",
+                None,
+                self._event(
+                    events.EPISODE_ENDED,
+                    episodeId=known,
+                    clientId=episode.client_id,
+                    serviceCode=episode.service_code,
+                    endDate=episode.end_date.isoformat(),
+                ),
+            )  # type: ignore[union-attr]
         client_id = await self.parent(session, "client", r.client_external_id, "clientExternalId")
-        episode = await start_episode(session, self.node, NewEpisode(
-            client_id=client_id, service_code=r.service_code, granted_by=r.granted_by, start_date=r.start_date,
-            end_date=r.end_date))
+        episode = await start_episode(
+            session,
+            self.node,
+            NewEpisode(
+                client_id=client_id,
+                service_code=r.service_code,
+                granted_by=r.granted_by,
+                start_date=r.start_date,
+                end_date=r.end_date,
+            ),
+        )
         self.known.keep(episode)
-        return Done("written", episode.id, self._event(
-            events.EPISODE_STARTED, episodeId=episode.id, clientId=client_id, serviceCode=episode.service_code,
-            grantedBy=episode.granted_by, startDate=episode.start_date.isoformat()))
+        return Done(
+            "written",
+            episode.id,
+            self._event(
+                events.EPISODE_STARTED,
+                episodeId=episode.id,
+                clientId=client_id,
+                serviceCode=episode.service_code,
+                grantedBy=episode.granted_by,
+                startDate=episode.start_date.isoformat(),
+            ),
+        )
 
     async def deliveries(self, session: AsyncSession, records: list[DeliveryRecord]) -> None:
-        """One episode's consecutive deliveries in one call; refused rows are set aside and the rest retried."""
+        """One episode's consecutive deliveries in one call; refused rows set aside, the rest retried."""
         try:
-            episode_id = await self.parent(session, "episode", records[0].episode_external_id, "episodeExternalId")
+            episode_id = await self.parent(
+                session, "episode", records[0].episode_external_id, "episodeExternalId"
+            )
         except DomainError as exc:
             for r in records:
                 self.reject(r, [exc])
@@ -241,9 +304,13 @@ class ImportRun:
         while pending:
             try:
                 async with self._savepoint(session):
-                    rows = await record_deliveries(session, self.node, episode_id,
-                                                   [DeliveryInput(r.date, r.units) for r in pending],
-                                                   skip_existing=True)
+                    rows = await record_deliveries(
+                        session,
+                        self.node,
+                        episode_id,
+                        [DeliveryInput(r.date, r.units) for r in pending],
+                        skip_existing=True,
+                    )
             except (DomainError, DomainErrors) as exc:
                 if self.trying:
                     raise _Refused from exc
@@ -252,15 +319,18 @@ class ImportRun:
             await self._delivered(session, episode_id, rows, len(pending) - len(rows))
             return
 
-    async def _set_aside(self, session: AsyncSession, pending: list[DeliveryRecord],
-                         errors: list[DomainError]) -> list[DeliveryRecord]:
+    async def _set_aside(
+        self, session: AsyncSession, pending: list[DeliveryRecord], errors: list[DomainError]
+    ) -> list[DeliveryRecord]:
         """Refuse the rows the errors name; a rule on the batch as a whole is found out row by row."""
         by_index: dict[int, list[DomainError]] = {}
         whole = []
         for e in errors:
             m = _INDEXED.match(e.field or "")
             if m:
-                by_index.setdefault(int(m.group(1)), []).append(DomainError(e.message, field=m.group(2), code=e.code))
+                by_index.setdefault(int(m.group(1)), []).append(
+                    DomainError(e.message, field=m.group(2), code=e.code)
+                )
             else:
                 whole.append(e)
         if whole and len(pending) == 1:
@@ -274,15 +344,22 @@ class ImportRun:
             self.reject(pending[i], errs)
         return [r for i, r in enumerate(pending) if i not in by_index]
 
-    async def _delivered(self, session: AsyncSession, episode_id: int, rows: list[Delivery], unchanged: int
-                         ) -> None:
+    async def _delivered(
+        self, session: AsyncSession, episode_id: int, rows: list[Delivery], unchanged: int
+    ) -> None:
         self.report.written["delivery"] += len(rows)
         self.report.unchanged["delivery"] += unchanged
         if rows:
             episode = await get_episode(session, episode_id)  # in the session already: no query
-            self.events.append(self._event(events.DELIVERIES_RECORDED, episodeId=episode_id,
-                                           clientId=episode.client_id, serviceCode=episode.service_code,
-                                           deliveryIds=[r.id for r in rows]))
+            self.events.append(
+                self._event(
+                    events.DELIVERIES_RECORDED,
+                    episodeId=episode_id,
+                    clientId=episode.client_id,
+                    serviceCode=episode.service_code,
+                    deliveryIds=[r.id for r in rows],
+                )
+            )
 
     # -- lines and batches ---------------------------------------------------------------------
 
@@ -350,7 +427,11 @@ class ImportRun:
     async def _episode(self, session: AsyncSession, record: EpisodeRecord) -> None:
         known = await self.known.ref(session, "episode", record.external_id)
         if known is not None:
-            end = self.known.ends[known] if known in self.known.ends else (await get_episode(session, known)).end_date
+            end = (
+                self.known.ends[known]
+                if known in self.known.ends
+                else (await get_episode(session, known)).end_date
+            )
             if record.end_date is None or end is not None:
                 self.report.unchanged["episode"] += 1  # imported before; other changes go through the API
                 return
@@ -372,17 +453,30 @@ def _open(importer: Importer, source: str, context: ImportContext):
         raise ImporterFailed(f"{type(exc).__name__}: {exc}") from exc
 
 
-async def run_import(node: Node, importer: Importer, source: str, *, system: str | None = None,
-                     batch_size: int = BATCH_SIZE, options: dict[str, str] | None = None,
-                     progress: Callable[[ImportReport], None] | None = None) -> ImportReport:
+async def run_import(
+    node: Node,
+    importer: Importer,
+    source: str,
+    *,
+    system: str | None = None,
+    batch_size: int = BATCH_SIZE,
+    options: dict[str, str] | None = None,
+    progress: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
     """Import ``source`` with ``importer``; the report says what was read, written and refused and why.
 
     Never raises for bad data or a failing importer: ``report.error`` says why the run stopped.
     """
     report = ImportReport(importer.name, source, system or importer.name)
     run = ImportRun(node, importer, report, progress)
-    context = ImportContext(node.region, node.registry.municipalities, node.registry.catalogue, node.today(),
-                            report.system, options or {})
+    context = ImportContext(
+        node.region,
+        node.registry.municipalities,
+        node.registry.catalogue,
+        node.today(),
+        report.system,
+        options or {},
+    )
     batch: list[Record] = []
     try:
         try:
@@ -400,7 +494,9 @@ async def run_import(node: Node, importer: Importer, source: str, *, system: str
             await run.write_batch(batch)
     except Exception as exc:  # the database, or a bug: the open batch is rolled back, earlier ones stay
         log.exception("import stopped while writing")
-        report.error = report.error or f"writing stopped near line {_last(batch, report)}: {type(exc).__name__}: {exc}"
+        report.error = (
+            report.error or f"writing stopped near line {_last(batch, report)}: {type(exc).__name__}: {exc}"
+        )
     return report
 
 

@@ -77,8 +77,10 @@ def _birth_date(value: Any):
 
 class SpreadsheetImporter(Importer):
     name = "spreadsheet"
-    description = ("A municipal social service's CSV (UTF-8 or Windows-1257) or XLSX: one row per person-service "
-                   "episode, Latvian headers, dates DD.MM.YYYY, decimal commas.")
+    description = (
+        "A municipal social service's CSV (UTF-8 or Windows-1257) or XLSX: one row per person-service "
+        "episode, Latvian headers, dates DD.MM.YYYY, decimal commas."
+    )
     columns = FIELD_COLUMNS
 
     def size(self, source: str) -> int | None:
@@ -103,8 +105,9 @@ class SpreadsheetImporter(Importer):
                 index, problems = match_headers(cells)
                 if problems:
                     expected = ", ".join(c.header for c in COLUMNS if c.required)
-                    raise ImportSourceError(f"line {line}: {'; '.join(problems)}. "
-                                            f"Required columns are: {expected}.")
+                    raise ImportSourceError(
+                        f"line {line}: {'; '.join(problems)}. Required columns are: {expected}."
+                    )
                 continue
             values = {key: cells[i] if i < len(cells) else None for key, i in index.items()}
             yield from self.row(line, values, context, seen)
@@ -124,17 +127,22 @@ class SpreadsheetImporter(Importer):
             return
         if episode.external_id in seen.episodes:
             what = "record number" if text(values.get("record_id")) else "person, service and start date"
-            yield RejectedRecord(line, "DUPLICATE_EPISODE", f"Line {seen.episodes[episode.external_id]} has the "
-                                 f"same {what}.", HEADER["record_id" if "record" in what else "start_date"],
-                                 episode.external_id)
+            yield RejectedRecord(
+                line,
+                "DUPLICATE_EPISODE",
+                f"Line {seen.episodes[episode.external_id]} has the same {what}.",
+                HEADER["record_id" if "record" in what else "start_date"],
+                episode.external_id,
+            )
             return
         seen.episodes[episode.external_id] = line
         yield client
         yield episode
         yield from deliveries
 
-    def records(self, line: int, values: dict[str, Any], context: ImportContext
-                ) -> tuple[ClientRecord, EpisodeRecord, list[DeliveryRecord]]:
+    def records(
+        self, line: int, values: dict[str, Any], context: ImportContext
+    ) -> tuple[ClientRecord, EpisodeRecord, list[DeliveryRecord]]:
         """The client, episode and delivery records of one row (or a :class:`CellError`)."""
         code = text(_required(values, "personal_code"))
         start = parse_date(_required(values, "start_date"), HEADER["start_date"])
@@ -143,12 +151,18 @@ class SpreadsheetImporter(Importer):
         municipality = municipality_code(context.municipalities, _required(values, "municipality"), start)
         represents = text(values.get("represents"))
         client = ClientRecord(
-            external_id=client_id(code), line=line, personal_code=code,
-            given_name=text(values.get("given_name")), family_name=text(values.get("family_name")),
+            external_id=client_id(code),
+            line=line,
+            personal_code=code,
+            given_name=text(values.get("given_name")),
+            family_name=text(values.get("family_name")),
             target_group=label_code(TARGET_GROUPS, _required(values, "target_group")),
-            municipality_code=municipality, birth_date=birth, address=text(values.get("address")) or None,
+            municipality_code=municipality,
+            birth_date=birth,
+            address=text(values.get("address")) or None,
             diagnosis=text(values.get("diagnosis")) or None,
-            recipient_kind=label_code(RECIPIENTS, values.get("recipient")) if text(values.get("recipient"))
+            recipient_kind=label_code(RECIPIENTS, values.get("recipient"))
+            if text(values.get("recipient"))
             else "PERSON",
             represents_external_id=client_id(represents) if represents else None,
         )
@@ -167,8 +181,10 @@ class SpreadsheetImporter(Importer):
             raise CellError(HEADER["units"], "Give the units delivered on each delivery date.")
         days = parse_dates(values["delivery_dates"], HEADER["delivery_dates"])
         units = parse_units(values["units"], len(days), HEADER["units"])
-        return [DeliveryRecord(f"{episode_id}@{day.isoformat()}", line, episode_id, day, u)
-                for day, u in zip(days, units, strict=True)]
+        return [
+            DeliveryRecord(f"{episode_id}@{day.isoformat()}", line, episode_id, day, u)
+            for day, u in zip(days, units, strict=True)
+        ]
 
 
 IMPORTER = SpreadsheetImporter()

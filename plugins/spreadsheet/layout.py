@@ -51,19 +51,34 @@ HEADER = {c.key: c.header for c in COLUMNS}
 
 # the core reports problems by the API's field names; the operator knows the columns
 FIELD_COLUMNS = {
-    "personalCode": HEADER["personal_code"], "givenName": HEADER["given_name"],
-    "familyName": HEADER["family_name"], "birthDate": HEADER["birth_date"],
-    "targetGroup": HEADER["target_group"], "municipalityCode": HEADER["municipality"],
-    "grantedBy": HEADER["municipality"], "serviceCode": HEADER["service"], "startDate": HEADER["start_date"],
-    "endDate": HEADER["end_date"], "date": HEADER["delivery_dates"], "deliveries": HEADER["delivery_dates"],
-    "units": HEADER["units"], "recipientKind": HEADER["recipient"], "representsClientId": HEADER["represents"],
-    "address": HEADER["address"], "diagnosis": HEADER["diagnosis"], "clientExternalId": HEADER["personal_code"],
+    "personalCode": HEADER["personal_code"],
+    "givenName": HEADER["given_name"],
+    "familyName": HEADER["family_name"],
+    "birthDate": HEADER["birth_date"],
+    "targetGroup": HEADER["target_group"],
+    "municipalityCode": HEADER["municipality"],
+    "grantedBy": HEADER["municipality"],
+    "serviceCode": HEADER["service"],
+    "startDate": HEADER["start_date"],
+    "endDate": HEADER["end_date"],
+    "date": HEADER["delivery_dates"],
+    "deliveries": HEADER["delivery_dates"],
+    "units": HEADER["units"],
+    "recipientKind": HEADER["recipient"],
+    "representsClientId": HEADER["represents"],
+    "address": HEADER["address"],
+    "diagnosis": HEADER["diagnosis"],
+    "clientExternalId": HEADER["personal_code"],
     "episodeExternalId": HEADER["record_id"],
 }
 
 TARGET_GROUPS = {
-    "ADULT_GRT": ("GRT", "pieaugušais ar GRT", "pilngadīga persona ar GRT",
-                  "pilngadīgas personas ar garīga rakstura traucējumiem"),
+    "ADULT_GRT": (
+        "GRT",
+        "pieaugušais ar GRT",
+        "pilngadīga persona ar GRT",
+        "pilngadīgas personas ar garīga rakstura traucējumiem",
+    ),
     "CHILD_FT": ("FT", "bērns ar FT", "bērni ar FT", "bērni ar funkcionāliem traucējumiem"),
     "CHILD_OOHC": ("ĀĢA", "ĀĢAB", "ārpusģimenes aprūpē esošs bērns", "ārpusģimenes aprūpē esošie bērni"),
 }
@@ -73,13 +88,22 @@ RECIPIENTS = {
     "FOSTER_FAMILY": ("audžuģimene",),
 }
 SERVICE_ALIASES = {  # the names in daily use, beside the catalogue's official ones
-    "Dienas aprūpes centrs": "DAY_CARE_CENTRE", "Grupu māja": "GROUP_HOME", "Grupu dzīvoklis": "GROUP_HOME",
-    "Grupu mājas/dzīvokļi": "GROUP_HOME", "Specializētās darbnīcas": "SPECIALISED_WORKSHOP",
-    "Aprūpe mājās": "HOME_CARE", "Īslaicīgā sociālā aprūpe": "SHORT_TERM_CARE",
-    "Speciālistu konsultācijas": "SPECIALIST_SUPPORT", "Individuālais atbalsts": "SPECIALIST_SUPPORT",
-    "Atbalsta grupas": "SUPPORT_GROUP", "Grupu nodarbības": "SUPPORT_GROUP", "Sociālais mentors": "SOCIAL_MENTOR",
-    "Atbalsta persona": "SUPPORT_PERSON", "Atelpas brīdis": "RESPITE_CARE",
-    "Sociālā rehabilitācija": "SOCIAL_REHAB_CHILD", "Jauniešu mājas": "YOUTH_HOME",
+    "Dienas aprūpes centrs": "DAY_CARE_CENTRE",
+    "Grupu māja": "GROUP_HOME",
+    "Grupu dzīvoklis": "GROUP_HOME",
+    "Grupu mājas/dzīvokļi": "GROUP_HOME",
+    "Specializētās darbnīcas": "SPECIALISED_WORKSHOP",
+    "Aprūpe mājās": "HOME_CARE",
+    "Īslaicīgā sociālā aprūpe": "SHORT_TERM_CARE",
+    "Speciālistu konsultācijas": "SPECIALIST_SUPPORT",
+    "Individuālais atbalsts": "SPECIALIST_SUPPORT",
+    "Atbalsta grupas": "SUPPORT_GROUP",
+    "Grupu nodarbības": "SUPPORT_GROUP",
+    "Sociālais mentors": "SOCIAL_MENTOR",
+    "Atbalsta persona": "SUPPORT_PERSON",
+    "Atelpas brīdis": "RESPITE_CARE",
+    "Sociālā rehabilitācija": "SOCIAL_REHAB_CHILD",
+    "Jauniešu mājas": "YOUTH_HOME",
 }
 EXCEL_EPOCH = date(1899, 12, 30)
 
@@ -112,7 +136,9 @@ def match_headers(cells: list[Any]) -> tuple[dict[str, int], list[str]]:
         if column is None:
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
             if close:  # a misspelt column would silently lose its data
-                problems.append(f"unknown column {str(cell).strip()!r} (did you mean {known[close[0]].header!r}?)")
+                problems.append(
+                    f"unknown column {str(cell).strip()!r} (did you mean {known[close[0]].header!r}?)"
+                )
             continue
         if column.key in index:
             problems.append(f"the column {column.header!r} appears twice")
@@ -143,7 +169,9 @@ def parse_date(value: Any, column: str) -> date:
     if isinstance(value, int | float) and not isinstance(value, bool):  # an Excel serial day number
         return EXCEL_EPOCH + timedelta(days=int(value))
     raw = text(value)
-    m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\.?", raw) or re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", raw)
+    m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\.?", raw) or re.fullmatch(
+        r"(\d{4})-(\d{2})-(\d{2})", raw
+    )
     if m is None:
         raise CellError(column, f"{raw!r} is not a date; write it as DD.MM.YYYY.")
     parts = [int(p) for p in m.groups()]
@@ -155,7 +183,7 @@ def parse_date(value: Any, column: str) -> date:
 
 
 def parse_dates(value: Any, column: str) -> list[date]:
-    """Delivery dates: DD.MM.YYYY separated by ``;``, spaces or new lines; ``a-b`` is every day from a to b."""
+    """Delivery dates: DD.MM.YYYY separated by ``;``, spaces or new lines; ``a-b``: every day from a to b."""
     if isinstance(value, date | datetime):
         return [parse_date(value, column)]
     out: list[date] = []

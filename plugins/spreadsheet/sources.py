@@ -1,4 +1,4 @@
-"""Reading a municipal spreadsheet: CSV (UTF-8 or Windows-1257, any usual delimiter) or XLSX, from a file or URL.
+"""Reading a municipal spreadsheet: CSV (UTF-8 or Windows-1257, any usual delimiter) or XLSX, file or URL.
 
 Yields ``(line, cells)`` pairs: ``line`` is the row's number as the operator
 sees it in a text editor or Excel (the header is line 1 unless rows above it
@@ -81,7 +81,9 @@ def xlsx_rows(data: bytes, sheet: str | None = None) -> Iterator[tuple[int, list
         raise ImportSourceError(f"not a readable XLSX workbook: {exc}") from exc
     try:
         if sheet is not None and sheet not in book.sheetnames:
-            raise ImportSourceError(f"the workbook has no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})")
+            raise ImportSourceError(
+                f"the workbook has no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})"
+            )
         ws = book[sheet] if sheet else book.worksheets[0]
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
             yield number, list(values)

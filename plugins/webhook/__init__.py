@@ -5,10 +5,10 @@ Configuration (environment):
 | variable | default | meaning |
 |---|---|---|
 | ``KOPIENA_WEBHOOK_URLS`` | none (off) | comma-separated URLs to POST events to |
-| ``KOPIENA_WEBHOOK_SECRET`` | none | shared secret; without it nothing is sent (unsigned events are refused) |
+| ``KOPIENA_WEBHOOK_SECRET`` | none | shared secret; without it nothing is sent (no unsigned events) |
 | ``KOPIENA_WEBHOOK_EVENTS`` | all | comma-separated event types to send (``client.registered``, ...) |
 | ``KOPIENA_WEBHOOK_ATTEMPTS`` | ``5`` | tries per URL and event |
-| ``KOPIENA_WEBHOOK_BACKOFF`` | ``0.5`` | seconds before the first retry; doubled for each next one (at most 60) |
+| ``KOPIENA_WEBHOOK_BACKOFF`` | ``0.5`` | seconds before the first retry; doubled each time (at most 60) |
 | ``KOPIENA_WEBHOOK_TIMEOUT`` | ``10`` | seconds one request may take |
 
 Each POST carries the event as JSON and the headers ``X-Kopiena-Event``,
@@ -72,8 +72,15 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def verify(secret: str, body: bytes, timestamp: str, signature: str, *, tolerance: int = SIGNATURE_TOLERANCE,
-           now: float | None = None) -> bool:
+def verify(
+    secret: str,
+    body: bytes,
+    timestamp: str,
+    signature: str,
+    *,
+    tolerance: int = SIGNATURE_TOLERANCE,
+    now: float | None = None,
+) -> bool:
     """For receivers: is this POST from a node that knows ``secret``, and recent (no replay)?"""
     try:
         ts = int(timestamp)
@@ -118,8 +125,10 @@ class Sender:
         for attempt in range(1, s.attempts + 1):
             timestamp = int(time.time())
             headers = {
-                "Content-Type": "application/json", "User-Agent": "kopiena-webhook",
-                "X-Kopiena-Event": event.type, "X-Kopiena-Delivery": delivery,
+                "Content-Type": "application/json",
+                "User-Agent": "kopiena-webhook",
+                "X-Kopiena-Event": event.type,
+                "X-Kopiena-Delivery": delivery,
                 "X-Kopiena-Timestamp": str(timestamp),
                 "X-Kopiena-Signature": sign(s.secret.get_secret_value(), timestamp, body),  # type: ignore[union-attr]
             }
@@ -136,15 +145,24 @@ class Sender:
                     return False
             if attempt < s.attempts:
                 delay = min(s.backoff * 2 ** (attempt - 1), MAX_DELAY)
-                log.warning("webhook %s: %s on %s (try %d of %d), next in %.2fs", url, problem, event.type,
-                            attempt, s.attempts, delay)
+                log.warning(
+                    "webhook %s: %s on %s (try %d of %d), next in %.2fs",
+                    url,
+                    problem,
+                    event.type,
+                    attempt,
+                    s.attempts,
+                    delay,
+                )
                 await asyncio.sleep(delay)
         log.error("webhook %s: %s given up after %d tries (%s)", url, event.type, s.attempts, problem)
         return False
 
 
 # one sender per URL and event loop: a receiver that is down holds up only its own queue
-_senders: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Sender]] = weakref.WeakKeyDictionary()
+_senders: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Sender]] = (
+    weakref.WeakKeyDictionary()
+)
 _warned: set[str] = set()
 
 

@@ -18,8 +18,13 @@ def code(serial: int, born: date = date(1980, 5, 17)) -> str:
 
 
 def client(n: int, line: int | None = None, **kw) -> ClientRecord:
-    values = dict(personal_code=code(n), given_name="Anna", family_name="Bērziņa", target_group="ADULT_GRT",
-                  municipality_code="0003000")
+    values = dict(
+        personal_code=code(n),
+        given_name="Anna",
+        family_name="Bērziņa",
+        target_group="ADULT_GRT",
+        municipality_code="0003000",
+    )
     values.update(kw)
     return ClientRecord(external_id=f"c{n}", line=line or n, **values)
 
@@ -30,9 +35,16 @@ def episode(n: int, client_n: int, line: int | None = None, **kw) -> EpisodeReco
     return EpisodeRecord(external_id=f"e{n}", line=line or n, client_external_id=f"c{client_n}", **values)
 
 
-def delivery(episode_n: int, day: date, units: Decimal | str = "2.5", line: int | None = None) -> DeliveryRecord:
-    return DeliveryRecord(external_id=f"e{episode_n}@{day}", line=line or episode_n,
-                          episode_external_id=f"e{episode_n}", date=day, units=units)
+def delivery(
+    episode_n: int, day: date, units: Decimal | str = "2.5", line: int | None = None
+) -> DeliveryRecord:
+    return DeliveryRecord(
+        external_id=f"e{episode_n}@{day}",
+        line=line or episode_n,
+        episode_external_id=f"e{episode_n}",
+        date=day,
+        units=units,
+    )
 
 
 class ListImporter(Importer):
@@ -77,6 +89,9 @@ async def counts(node) -> dict[str, int]:
 
 async def refs(node, system: str) -> dict[tuple[str, str], int]:
     async with node.sessions() as s:
-        rows = await s.execute(select(ExternalRef.kind, ExternalRef.external_id, ExternalRef.object_id)
-                               .where(ExternalRef.system == system))
+        rows = await s.execute(
+            select(ExternalRef.kind, ExternalRef.external_id, ExternalRef.object_id).where(
+                ExternalRef.system == system
+            )
+        )
         return {(k, e): o for k, e, o in rows.all()}

@@ -15,14 +15,41 @@ from pathlib import Path
 
 from core.domain.personal_code import make_personal_code
 
-HEADERS = ["Ieraksta Nr.", "Personas kods", "Vārds", "Uzvārds", "Mērķa grupa", "Pašvaldība", "Pakalpojums",
-           "Sākuma datums", "Beigu datums", "Sniegšanas datumi", "Vienības"]
-ADULT_SERVICES = ["Aprūpes pakalpojums mājās", "Dienas aprūpes centra pakalpojums", "SPECIALIST_SUPPORT",
-                  "Atbalsta grupas un grupu nodarbības", "Specializētās darbnīcas pakalpojums"]
+HEADERS = [
+    "Ieraksta Nr.",
+    "Personas kods",
+    "Vārds",
+    "Uzvārds",
+    "Mērķa grupa",
+    "Pašvaldība",
+    "Pakalpojums",
+    "Sākuma datums",
+    "Beigu datums",
+    "Sniegšanas datumi",
+    "Vienības",
+]
+ADULT_SERVICES = [
+    "Aprūpes pakalpojums mājās",
+    "Dienas aprūpes centra pakalpojums",
+    "SPECIALIST_SUPPORT",
+    "Atbalsta grupas un grupu nodarbības",
+    "Specializētās darbnīcas pakalpojums",
+]
 CHILD_SERVICES = ["Sociālā rehabilitācija bērnam", "Aprūpes pakalpojums", "Dienas aprūpes centra pakalpojums"]
 MUNICIPALITIES = ["Jelgava", "Dobeles novads", "Bauskas novads", "Aizkraukles novads", "Jelgavas novads"]
 GIVEN = ["Anna", "Jānis", "Līga", "Mārtiņš", "Ilze", "Pēteris", "Zane", "Andris", "Inese", "Roberts"]
-FAMILY = ["Bērziņa", "Ozoliņš", "Kalniņa", "Liepiņš", "Zariņa", "Krūmiņš", "Vītola", "Šmits", "Ēķis", "Žagars"]
+FAMILY = [
+    "Bērziņa",
+    "Ozoliņš",
+    "Kalniņa",
+    "Liepiņš",
+    "Zariņa",
+    "Krūmiņš",
+    "Vītola",
+    "Šmits",
+    "Ēķis",
+    "Žagars",
+]
 PLANTED = {  # every n-th row (counted from 0) carries one known mistake; the steps share no multiples below N
     97: ("PERSONAL_CODE_INVALID", "bad_code"),
     89: ("UNKNOWN_MUNICIPALITY", "bad_municipality"),
@@ -70,8 +97,11 @@ def generate(path: Path, n: int, *, seed: int = 7, today: date | None = None) ->
         if not services:  # a new person with two or three services, each on its own row
             person += 1
             adult = rng.random() < 0.6
-            birth = date(1960, 1, 1) + timedelta(days=rng.randrange(40 * 365)) if adult \
+            birth = (
+                date(1960, 1, 1) + timedelta(days=rng.randrange(40 * 365))
+                if adult
                 else date(2006, 1, 1) + timedelta(days=rng.randrange(8 * 365))
+            )
             code = make_personal_code(birth, person)
             group = "GRT" if adult else "FT"
             services = rng.sample(ADULT_SERVICES if adult else CHILD_SERVICES, rng.choice((2, 3)))
@@ -80,11 +110,24 @@ def generate(path: Path, n: int, *, seed: int = 7, today: date | None = None) ->
         service = services.pop()
         start = date(2016, 1, 4) + timedelta(days=rng.randrange(6 * 365))
         # about half the rows also list the days delivered so far; the others only grant the service
-        days = [start, start + timedelta(days=7)][:rng.choice((0, 1, 2, 2))]
-        units = "1" if service in ("Dienas aprūpes centra pakalpojums", "Specializētās darbnīcas pakalpojums") \
+        days = [start, start + timedelta(days=7)][: rng.choice((0, 1, 2, 2))]
+        units = (
+            "1"
+            if service in ("Dienas aprūpes centra pakalpojums", "Specializētās darbnīcas pakalpojums")
             else rng.choice(["1,5", "2", "2,25", "0,75"])
-        row = [f"R{i:06d}", code, *name, group, municipality, service, fmt(start), "",
-               "; ".join(fmt(d) for d in days), units if days else ""]
+        )
+        row = [
+            f"R{i:06d}",
+            code,
+            *name,
+            group,
+            municipality,
+            service,
+            fmt(start),
+            "",
+            "; ".join(fmt(d) for d in days),
+            units if days else "",
+        ]
         mistake = _mistake(i)
         if mistake == "bad_code":
             row[1] = code[:-1] + str((int(code[-1]) + 1) % 10)

@@ -32,12 +32,14 @@ def declared_hooks() -> dict[str, str]:
     lines = source.splitlines()
     out = {}
     for node in ast.parse(source).body:
-        if isinstance(node, ast.FunctionDef) and any("hookspec" in ast.unparse(d) for d in node.decorator_list):
+        if isinstance(node, ast.FunctionDef) and any(
+            "hookspec" in ast.unparse(d) for d in node.decorator_list
+        ):
             start = node.lineno - 1
             end = start
             while not lines[end].rstrip().endswith(":"):
                 end += 1
-            out[node.name] = _normalise(" ".join(lines[start:end + 1]))
+            out[node.name] = _normalise(" ".join(lines[start : end + 1]))
     return out
 
 
@@ -52,8 +54,9 @@ def section(name: str) -> str:
 
 def test_the_hooks_are_found():
     assert {"region_info", "on_event", "importers", "exporters", "graphql_extension"} <= set(HOOKS)
-    assert HOOKS["rate_tier"] == ("def rate_tier(service: ServiceType, care_level: int | None, "
-                                  "candidates: list[Rate]) -> Rate | None:")
+    assert HOOKS["rate_tier"] == (
+        "def rate_tier(service: ServiceType, care_level: int | None, candidates: list[Rate]) -> Rate | None:"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(HOOKS))
@@ -62,7 +65,8 @@ def test_every_hook_is_documented_with_its_exact_signature(name):
     block = re.search(r"```python\n(.*?)```", text, re.S)
     assert block, f"the '### {name}' section starts with no python code block"
     assert HOOKS[name] in _normalise(block.group(1)), (
-        f"docs/plugins.md: the signature of {name} must be exactly\n    {HOOKS[name]}")
+        f"docs/plugins.md: the signature of {name} must be exactly\n    {HOOKS[name]}"
+    )
     prose = re.sub(r"```.*?```", "", text, flags=re.S)
     assert len(prose.split()) >= 25, f"say when {name} is called and what it may return"
 
@@ -77,14 +81,19 @@ def implemented_in_tests() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for path in (ROOT / "tests").rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        has_tests = any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name.startswith("test_")
-                        for n in ast.walk(tree))
+        has_tests = any(
+            isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name.startswith("test_")
+            for n in ast.walk(tree)
+        )
         is_support = path.name == "conftest.py" or not path.name.startswith("test_")
         if not (has_tests or is_support):
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in HOOKS and any(
-                    "hookimpl" in ast.unparse(d) for d in node.decorator_list):
+            if (
+                isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                and node.name in HOOKS
+                and any("hookimpl" in ast.unparse(d) for d in node.decorator_list)
+            ):
                 found.setdefault(node.name, set()).add(str(path.relative_to(ROOT)))
     return found
 
@@ -96,7 +105,8 @@ IMPLEMENTED = implemented_in_tests()
 def test_every_hook_has_a_test_that_implements_it(name):
     assert IMPLEMENTED.get(name), (
         f"no test implements the hook {name}: write a test with a @hookimpl function named {name} "
-        f"(tests/plugins/test_hooks.py has one per foundation hook)")
+        f"(tests/plugins/test_hooks.py has one per foundation hook)"
+    )
 
 
 def test_the_spreadsheet_columns_are_documented():

@@ -75,4 +75,8 @@ def test_drain_in_a_new_loop_ignores_tasks_of_an_old_one():
 def test_event_types_and_plain_data():
     assert len(set(EVENT_TYPES)) == 6
     data = EVENT.as_dict()
-    assert data["type"] == "episode.started" and data["at"].endswith("+00:00") and data["data"] == {"episodeId": 1}
+    assert (
+        data["type"] == "episode.started"
+        and data["at"].endswith("+00:00")
+        and data["data"] == {"episodeId": 1}
+    )

@@ -34,8 +34,12 @@ def example_site(tmp_path_factory) -> Path:
     source = tmp_path_factory.mktemp("example-src") / EXAMPLE.name
     shutil.copytree(EXAMPLE, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     site = tmp_path_factory.mktemp("example-site")
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
-                           str(source)], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     return site
 
@@ -46,7 +50,9 @@ def with_example(site: Path) -> dict[str, str]:
 
 
 def kopiena(site: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([KOPIENA, *args], capture_output=True, text=True, timeout=120, env=with_example(site))
+    return subprocess.run(
+        [KOPIENA, *args], capture_output=True, text=True, timeout=120, env=with_example(site)
+    )
 
 
 def free_port() -> int:
@@ -59,9 +65,13 @@ def free_port() -> int:
 def running_node(example_site, db_url):
     """``kopiena node`` in its own process with the example plugin installed; stopped after the test."""
     port = free_port()
-    process = subprocess.Popen([KOPIENA, "node", "--db", db_url, "--port", str(port), "--log-level", "warning"],
-                               env=with_example(example_site), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+    process = subprocess.Popen(
+        [KOPIENA, "node", "--db", db_url, "--port", str(port), "--log-level", "warning"],
+        env=with_example(example_site),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -86,16 +96,27 @@ def test_kopiena_plugins_lists_the_installed_example_with_its_hooks(example_site
     listed = kopiena(example_site, "plugins", "--json")
     assert listed.returncode == 0, listed.stderr
     example = next(p for p in json.loads(listed.stdout) if p["name"] == "example")
-    assert example == {"name": "example", "module": "kopiena_example",
-                       "hooks": ["graphql_extension", "on_event", "register_commands"]}
+    assert example == {
+        "name": "example",
+        "module": "kopiena_example",
+        "hooks": ["graphql_extension", "on_event", "register_commands"],
+    }
     hello = kopiena(example_site, "example-hello")
     assert hello.returncode == 0 and hello.stdout == "Labdien from kopiena-example-plugin\n"
     assert "example" not in {name for name, _ in get_plugin_manager().list_name_plugin()}  # venv untouched
 
 
 def test_the_example_plugin_works_through_a_running_node(example_site, running_node):
-    token = kopiena(example_site, "token", "--sub", "example-test", "--role", "municipal_social_worker",
-                    "--domain", "lv/zemgale/0003000").stdout.strip()
+    token = kopiena(
+        example_site,
+        "token",
+        "--sub",
+        "example-test",
+        "--role",
+        "municipal_social_worker",
+        "--domain",
+        "lv/zemgale/0003000",
+    ).stdout.strip()
     http = httpx.Client(base_url=running_node, timeout=30, headers={"Authorization": f"Bearer {token}"})
 
     def graphql(query: str, **variables) -> dict:
@@ -106,10 +127,17 @@ def test_the_example_plugin_works_through_a_running_node(example_site, running_n
         return body["data"]
 
     assert graphql("{ exampleActivity { eventType count } }") == {"exampleActivity": []}
-    registered = graphql("""mutation($input: RegisterClientInput!) {
-        registerClient(input: $input) { client { id } userErrors { code field message } } }""", input={
-        "personalCode": "170580-11003", "givenName": "Anna", "familyName": "Bērziņa", "targetGroup": "ADULT_GRT",
-        "municipalityCode": "0003000"})
+    registered = graphql(
+        """mutation($input: RegisterClientInput!) {
+        registerClient(input: $input) { client { id } userErrors { code field message } } }""",
+        input={
+            "personalCode": "170580-11003",
+            "givenName": "Anna",
+            "familyName": "Bērziņa",
+            "targetGroup": "ADULT_GRT",
+            "municipalityCode": "0003000",
+        },
+    )
     assert registered["registerClient"]["userErrors"] == []
     deadline = time.monotonic() + 20  # the listener runs after the response: wait for it, not for a time
     while (seen := graphql("{ exampleActivity { eventType count } }")["exampleActivity"]) == []:
@@ -118,8 +146,12 @@ def test_the_example_plugin_works_through_a_running_node(example_site, running_n
     assert seen == [{"eventType": "client.registered", "count": 1}]
 
     note = "mutation($text: String!) { exampleNote(text: $text) { notes userErrors { code field message } } }"
-    assert graphql(note, text="  ")["exampleNote"] == {"notes": [], "userErrors": [
-        {"code": "INVALID_VALUE", "field": "text", "message": "A note has 1 to 200 characters."}]}
+    assert graphql(note, text="  ")["exampleNote"] == {
+        "notes": [],
+        "userErrors": [
+            {"code": "INVALID_VALUE", "field": "text", "message": "A note has 1 to 200 characters."}
+        ],
+    }
     assert graphql(note, text="Labdien")["exampleNote"] == {"notes": ["Labdien"], "userErrors": []}
     http.close()
 

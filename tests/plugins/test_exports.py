@@ -20,8 +20,9 @@ JELGAVA, DOBELE = "0003000", "0028000"
 
 
 async def _person(s, node, serial, municipality=JELGAVA, born=date(1980, 5, 17)):
-    return await register_client(s, node, NewClient(make_personal_code(born, serial), "Anna", "Bērziņa",
-                                                    "ADULT_GRT", municipality))
+    return await register_client(
+        s, node, NewClient(make_personal_code(born, serial), "Anna", "Bērziņa", "ADULT_GRT", municipality)
+    )
 
 
 async def _world(node) -> None:
@@ -32,13 +33,23 @@ async def _world(node) -> None:
         home_b = await start_episode(s, node, NewEpisode(b.id, "HOME_CARE", JELGAVA, date(2022, 3, 1)))
         day_a = await start_episode(s, node, NewEpisode(a.id, "DAY_CARE_CENTRE", JELGAVA, date(2022, 3, 1)))
         home_c = await start_episode(s, node, NewEpisode(c.id, "HOME_CARE", DOBELE, date(2019, 1, 1)))
-        await record_deliveries(s, node, home_a.id, [DeliveryInput(date(2022, 2, 28), "3"),
-                                                     DeliveryInput(date(2022, 3, 1), "2.5"),
-                                                     DeliveryInput(date(2022, 3, 31), "1")])
+        await record_deliveries(
+            s,
+            node,
+            home_a.id,
+            [
+                DeliveryInput(date(2022, 2, 28), "3"),
+                DeliveryInput(date(2022, 3, 1), "2.5"),
+                DeliveryInput(date(2022, 3, 31), "1"),
+            ],
+        )
         await record_deliveries(s, node, home_b.id, [DeliveryInput(date(2022, 3, 15), "1.25")])
-        await record_deliveries(s, node, day_a.id, [DeliveryInput(date(2022, 3, 2), 1),
-                                                    DeliveryInput(date(2022, 4, 1), 1)])
-        await record_deliveries(s, node, home_c.id, [DeliveryInput(date(2022, 3, 10), 2)])  # past ESF's 24 months
+        await record_deliveries(
+            s, node, day_a.id, [DeliveryInput(date(2022, 3, 2), 1), DeliveryInput(date(2022, 4, 1), 1)]
+        )
+        await record_deliveries(
+            s, node, home_c.id, [DeliveryInput(date(2022, 3, 10), 2)]
+        )  # past ESF's 24 months
 
 
 async def _export(node, name, **params):
@@ -58,16 +69,40 @@ async def test_deliveries_of_a_month_per_municipality_and_service(node):
     await _world(node)
     table, statements = await _export(node, "deliveries")
     assert table.as_dicts() == [
-        {"month": "2022-03", "municipality_code": JELGAVA, "municipality": "Jelgavas valstspilsētas pašvaldība",
-         "service_code": "DAY_CARE_CENTRE", "persons": 1, "episodes": 1, "deliveries": 1, "units": Decimal("1.00"),
-         "cost_eur": Decimal("16.24")},
-        {"month": "2022-03", "municipality_code": JELGAVA, "municipality": "Jelgavas valstspilsētas pašvaldība",
-         "service_code": "HOME_CARE", "persons": 2, "episodes": 2, "deliveries": 3, "units": Decimal("4.75"),
-         # 2.5 h -> 9.58 (9.575 half-up), 1 h -> 3.83, 1.25 h -> 4.79 (4.7875): the sum of the rounded costs
-         "cost_eur": Decimal("18.20")},
-        {"month": "2022-03", "municipality_code": DOBELE, "municipality": "Dobeles novada pašvaldība",
-         "service_code": "HOME_CARE", "persons": 1, "episodes": 1, "deliveries": 1, "units": Decimal("2.00"),
-         "cost_eur": Decimal("7.66")},
+        {
+            "month": "2022-03",
+            "municipality_code": JELGAVA,
+            "municipality": "Jelgavas valstspilsētas pašvaldība",
+            "service_code": "DAY_CARE_CENTRE",
+            "persons": 1,
+            "episodes": 1,
+            "deliveries": 1,
+            "units": Decimal("1.00"),
+            "cost_eur": Decimal("16.24"),
+        },
+        {
+            "month": "2022-03",
+            "municipality_code": JELGAVA,
+            "municipality": "Jelgavas valstspilsētas pašvaldība",
+            "service_code": "HOME_CARE",
+            "persons": 2,
+            "episodes": 2,
+            "deliveries": 3,
+            "units": Decimal("4.75"),
+            # 2.5 h -> 9.58 (9.575 half-up), 1 h -> 3.83, 1.25 h -> 4.79 (4.7875): sum of rounded costs
+            "cost_eur": Decimal("18.20"),
+        },
+        {
+            "month": "2022-03",
+            "municipality_code": DOBELE,
+            "municipality": "Dobeles novada pašvaldība",
+            "service_code": "HOME_CARE",
+            "persons": 1,
+            "episodes": 1,
+            "deliveries": 1,
+            "units": Decimal("2.00"),
+            "cost_eur": Decimal("7.66"),
+        },
     ]
     assert len(statements) == 1 and "GROUP BY" in statements[0]  # one aggregate query, whatever the data
 
@@ -75,8 +110,10 @@ async def test_deliveries_of_a_month_per_municipality_and_service(node):
 async def test_costs_of_a_month_per_municipality_and_funding_source(node):
     await _world(node)
     table, statements = await _export(node, "costs")
-    assert [(r["municipality_code"], r["funding_source"], r["deliveries"], r["cost_eur"]) for r in table.as_dicts()] \
-        == [(JELGAVA, "ESF", 4, Decimal("34.44")), (DOBELE, "MUNICIPALITY", 1, Decimal("7.66"))]
+    assert [
+        (r["municipality_code"], r["funding_source"], r["deliveries"], r["cost_eur"])
+        for r in table.as_dicts()
+    ] == [(JELGAVA, "ESF", 4, Decimal("34.44")), (DOBELE, "MUNICIPALITY", 1, Decimal("7.66"))]
     assert len(statements) == 1 and "GROUP BY" in statements[0]
 
 
@@ -85,7 +122,9 @@ async def test_one_municipality_and_an_empty_month(node):
     table, _ = await _export(node, "costs", municipality=DOBELE)
     assert [r["municipality_code"] for r in table.as_dicts()] == [DOBELE]
     async with node.sessions() as s:
-        empty = await available_exporters(node.pm)["deliveries"].export(s, ExportParams(month=date(2015, 1, 1)))
+        empty = await available_exporters(node.pm)["deliveries"].export(
+            s, ExportParams(month=date(2015, 1, 1))
+        )
     assert empty.rows == [] and render(empty, "csv").startswith("month,municipality_code")
     assert render(empty, "json") == "[]"
 

@@ -68,9 +68,17 @@ class Http:
 
     async def client_id(self, **fields) -> str:
         self.serial += 1
-        data = await self(REGISTER, input={
-            "personalCode": make_personal_code(date(1980, 5, 17), self.serial), "givenName": "Anna",
-            "familyName": "Bērziņa", "targetGroup": "ADULT_GRT", "municipalityCode": "0003000", **fields})
+        data = await self(
+            REGISTER,
+            input={
+                "personalCode": make_personal_code(date(1980, 5, 17), self.serial),
+                "givenName": "Anna",
+                "familyName": "Bērziņa",
+                "targetGroup": "ADULT_GRT",
+                "municipalityCode": "0003000",
+                **fields,
+            },
+        )
         assert data["registerClient"]["userErrors"] == []
         return data["registerClient"]["client"]["id"]
 
@@ -81,8 +89,11 @@ async def http(node, auth_headers):
     opened: list[httpx.AsyncClient] = []
 
     async def open_() -> Http:
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(node)), base_url="http://node.test",
-                                   headers=auth_headers)
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(node)),
+            base_url="http://node.test",
+            headers=auth_headers,
+        )
         opened.append(client)
         return Http(client)
 
@@ -99,7 +110,9 @@ async def _rows(node, model) -> int:
 # -- region metadata and reference data -----------------------------------------------------------------
 
 TESTLAND = RegionInfo("testland", "Testzemes plānošanas reģions", "Testland planning region")
-HARBOUR = Municipality("9990000", "Ostas novada pašvaldība", "Ostas novads", "novads", "testland", date(2021, 7, 1))
+HARBOUR = Municipality(
+    "9990000", "Ostas novada pašvaldība", "Ostas novads", "novads", "testland", date(2021, 7, 1)
+)
 
 
 class Testland:
@@ -115,14 +128,18 @@ class Testland:
 def test_hook_region_info(register_plugin):
     register_plugin(Testland())
     regions = known_regions(get_plugin_manager())
-    assert regions["testland"] == TESTLAND and {"kurzeme", "latgale", "riga", "vidzeme", "zemgale"} < set(regions)
+    assert regions["testland"] == TESTLAND and {"kurzeme", "latgale", "riga", "vidzeme", "zemgale"} < set(
+        regions
+    )
     assert Registry.load("testland").region.domain == "lv/testland"
 
 
 def test_hook_municipalities(register_plugin):
     register_plugin(Testland())
     assert Registry.load("testland").municipalities == {"9990000": HARBOUR}
-    assert "9990000" not in Registry.load("zemgale").municipalities  # asked per region; other regions say None
+    assert (
+        "9990000" not in Registry.load("zemgale").municipalities
+    )  # asked per region; other regions say None
 
 
 ART = ServiceType("ART_THERAPY", "Mākslas terapija", "Art therapy", ServiceUnit.HOUR, ADULT)
@@ -146,8 +163,11 @@ async def _seeded_node(db_url: str) -> Node:
 
 
 async def _adult(s, node, serial: int = 1):
-    return await register_client(s, node, NewClient(make_personal_code(date(1980, 5, 17), serial), "Anna",
-                                                    "Bērziņa", "ADULT_GRT", "0003000"))
+    return await register_client(
+        s,
+        node,
+        NewClient(make_personal_code(date(1980, 5, 17), serial), "Anna", "Bērziņa", "ADULT_GRT", "0003000"),
+    )
 
 
 async def test_hook_service_types(db_url, register_plugin):
@@ -157,8 +177,9 @@ async def test_hook_service_types(db_url, register_plugin):
         assert node.registry.catalogue.get("ART_THERAPY") == ART
         async with node.sessions() as s, s.begin():
             row = await s.get(ServiceTypeRow, "ART_THERAPY")
-            episode = await start_episode(s, node, NewEpisode((await _adult(s, node)).id, "ART_THERAPY", "0003000",
-                                                              date(2015, 6, 1)))
+            episode = await start_episode(
+                s, node, NewEpisode((await _adult(s, node)).id, "ART_THERAPY", "0003000", date(2015, 6, 1))
+            )
         assert (row.name_lv, row.unit, row.target_groups) == ("Mākslas terapija", "HOUR", "ADULT_GRT")
         assert episode.service_code == "ART_THERAPY"
     finally:
@@ -170,10 +191,15 @@ async def test_hook_rate_tables(db_url, register_plugin):
     node = await _seeded_node(db_url)
     try:
         async with node.sessions() as s, s.begin():
-            episode = await start_episode(s, node, NewEpisode((await _adult(s, node)).id, "ART_THERAPY", "0003000",
-                                                              date(2015, 6, 1)))
-            rows = await record_deliveries(s, node, episode.id, [DeliveryInput(date(2015, 12, 31), "1.5"),
-                                                                 DeliveryInput(date(2016, 1, 4), "1.5")])
+            episode = await start_episode(
+                s, node, NewEpisode((await _adult(s, node)).id, "ART_THERAPY", "0003000", date(2015, 6, 1))
+            )
+            rows = await record_deliveries(
+                s,
+                node,
+                episode.id,
+                [DeliveryInput(date(2015, 12, 31), "1.5"), DeliveryInput(date(2016, 1, 4), "1.5")],
+            )
         assert [r.cost for r in rows] == [None, Decimal("18.75")]  # no rate yet, then 1.5 h x 12.50 EUR
     finally:
         await node.close()
@@ -187,7 +213,9 @@ async def test_hook_rate_tier(node, register_plugin):
 
     async with node.sessions() as s, s.begin():
         client = await _adult(s, node)
-        episode = await start_episode(s, node, NewEpisode(client.id, "DAY_CARE_CENTRE", "0003000", date(2018, 3, 1)))
+        episode = await start_episode(
+            s, node, NewEpisode(client.id, "DAY_CARE_CENTRE", "0003000", date(2018, 3, 1))
+        )
         [lower] = await record_deliveries(s, node, episode.id, [DeliveryInput(date(2018, 3, 1), 1)])
         register_plugin(AlwaysHigher())
         [higher] = await record_deliveries(s, node, episode.id, [DeliveryInput(date(2018, 3, 2), 1)])
@@ -217,8 +245,9 @@ async def test_hook_di_plan_targets_are_seeded(db_url, register_plugin):
     node = await _seeded_node(db_url)
     try:
         async with node.sessions() as s:
-            target = await s.scalar(select(DIPlanTargetRow.target).where(
-                DIPlanTargetRow.service_code == "SPECIALIST_SUPPORT"))
+            target = await s.scalar(
+                select(DIPlanTargetRow.target).where(DIPlanTargetRow.service_code == "SPECIALIST_SUPPORT")
+            )
         assert target == 40
     finally:
         await node.close()
@@ -226,25 +255,48 @@ async def test_hook_di_plan_targets_are_seeded(db_url, register_plugin):
 
 # -- rules, through the API --------------------------------------------------------------------------
 
+
 async def test_hook_validate_episode(node, register_plugin, http):
     class OnlyWithContract:
         @hookimpl
         def validate_episode(self, episode):
             if episode.granted_by == "0028000":
-                return [RuleViolation("Dobele has no contract for this service yet.", field="grantedBy",
-                                      code="NO_CONTRACT")]
+                return [
+                    RuleViolation(
+                        "Dobele has no contract for this service yet.", field="grantedBy", code="NO_CONTRACT"
+                    )
+                ]
             return None
 
     register_plugin(OnlyWithContract())
     api = await http()
     client = await api.client_id()
-    refused = await api(START, input={"clientId": client, "serviceCode": "HOME_CARE", "grantedBy": "0028000",
-                                      "startDate": "2018-03-01"})
+    refused = await api(
+        START,
+        input={
+            "clientId": client,
+            "serviceCode": "HOME_CARE",
+            "grantedBy": "0028000",
+            "startDate": "2018-03-01",
+        },
+    )
     assert refused["startServiceEpisode"]["userErrors"] == [
-        {"code": "NO_CONTRACT", "field": "grantedBy", "message": "Dobele has no contract for this service yet."}]
+        {
+            "code": "NO_CONTRACT",
+            "field": "grantedBy",
+            "message": "Dobele has no contract for this service yet.",
+        }
+    ]
     assert await _rows(node, ServiceEpisode) == 0
-    allowed = await api(START, input={"clientId": client, "serviceCode": "HOME_CARE", "grantedBy": "0003000",
-                                      "startDate": "2018-03-01"})
+    allowed = await api(
+        START,
+        input={
+            "clientId": client,
+            "serviceCode": "HOME_CARE",
+            "grantedBy": "0003000",
+            "startDate": "2018-03-01",
+        },
+    )
     assert allowed["startServiceEpisode"]["userErrors"] == [] and await _rows(node, ServiceEpisode) == 1
 
 
@@ -252,22 +304,40 @@ async def test_hook_validate_deliveries(node, register_plugin, http):
     class NoSundays:
         @hookimpl
         def validate_deliveries(self, deliveries):
-            return [RuleViolation(f"{d.day.isoformat()} is a Sunday.", field="deliveries", code="SUNDAY")
-                    for d in deliveries if d.day.weekday() == 6]
+            return [
+                RuleViolation(f"{d.day.isoformat()} is a Sunday.", field="deliveries", code="SUNDAY")
+                for d in deliveries
+                if d.day.weekday() == 6
+            ]
 
     register_plugin(NoSundays())
     api = await http()
-    episode = (await api(START, input={"clientId": await api.client_id(), "serviceCode": "HOME_CARE",
-                                       "grantedBy": "0003000", "startDate": "2018-03-01"}))
+    episode = await api(
+        START,
+        input={
+            "clientId": await api.client_id(),
+            "serviceCode": "HOME_CARE",
+            "grantedBy": "0003000",
+            "startDate": "2018-03-01",
+        },
+    )
     episode_id = episode["startServiceEpisode"]["episode"]["id"]
-    refused = await api(RECORD, input={"episodeId": episode_id, "deliveries": [
-        {"date": "2018-03-03", "units": "1"}, {"date": "2018-03-04", "units": "1"}]})
+    refused = await api(
+        RECORD,
+        input={
+            "episodeId": episode_id,
+            "deliveries": [{"date": "2018-03-03", "units": "1"}, {"date": "2018-03-04", "units": "1"}],
+        },
+    )
     assert [e["code"] for e in refused["recordDeliveries"]["userErrors"]] == ["SUNDAY"]
-    recorded = await api(RECORD, input={"episodeId": episode_id, "deliveries": [{"date": "2018-03-05", "units": "2"}]})
+    recorded = await api(
+        RECORD, input={"episodeId": episode_id, "deliveries": [{"date": "2018-03-05", "units": "2"}]}
+    )
     assert recorded["recordDeliveries"]["deliveries"] == [{"date": "2018-03-05", "cost": "7.66"}]
 
 
 # -- the command line ------------------------------------------------------------------------------
+
 
 def test_hook_register_commands(register_plugin):
     class Hello:
@@ -286,6 +356,7 @@ def test_hook_register_commands(register_plugin):
 
 
 # -- events: after the commit, never able to break or slow the request --------------------------------
+
 
 class Recorder:
     def __init__(self) -> None:
@@ -306,8 +377,9 @@ async def test_hook_on_event(node, register_plugin, http):
     assert "Anna" not in repr(event.as_dict())
 
 
-async def test_hook_on_event_a_listener_that_raises_is_logged_and_breaks_nothing(node, register_plugin, http,
-                                                                                   caplog):
+async def test_hook_on_event_a_listener_that_raises_is_logged_and_breaks_nothing(
+    node, register_plugin, http, caplog
+):
     class Broken:
         @hookimpl
         async def on_event(self, event):
@@ -342,7 +414,9 @@ async def test_hook_on_event_a_hanging_listener_does_not_hold_the_response(node,
     assert await drain() == 0
 
 
-async def test_hook_on_event_a_blocking_plain_listener_runs_beside_the_event_loop(node, register_plugin, http):
+async def test_hook_on_event_a_blocking_plain_listener_runs_beside_the_event_loop(
+    node, register_plugin, http
+):
     entered, release = threading.Event(), threading.Event()
 
     class Blocking:
@@ -369,13 +443,19 @@ async def test_hook_on_event_a_listener_over_its_time_is_given_up(register_plugi
 
     register_plugin(Slow(), name="slow-listener")
     with caplog.at_level(logging.WARNING, logger="kopiena.events"):
-        [task] = [t for t in dispatch(get_plugin_manager(), Event("plan.approved", "zemgale", {"planId": 1}),
-                                      timeout=0.05) if "slow-listener" in t.get_name()]
+        [task] = [
+            t
+            for t in dispatch(
+                get_plugin_manager(), Event("plan.approved", "zemgale", {"planId": 1}), timeout=0.05
+            )
+            if "slow-listener" in t.get_name()
+        ]
         await task
     assert "event listener slow-listener timed out after 0.1s on plan.approved" in caplog.text
 
 
 # -- exports, imports (test_imports.py) and the schema ------------------------------------------------
+
 
 class EpisodesStarted(Exporter):
     name = "episodes-started"
@@ -385,7 +465,9 @@ class EpisodesStarted(Exporter):
         rows = await session.execute(
             select(ServiceEpisode.service_code, func.count())
             .where(ServiceEpisode.start_date >= params.start, ServiceEpisode.start_date < params.end)
-            .group_by(ServiceEpisode.service_code).order_by(ServiceEpisode.service_code))
+            .group_by(ServiceEpisode.service_code)
+            .order_by(ServiceEpisode.service_code)
+        )
         return ExportTable(["service_code", "episodes"], [tuple(r) for r in rows.all()])
 
 
@@ -400,8 +482,12 @@ async def test_hook_exporters(node, register_plugin):
     assert {"deliveries", "costs", "episodes-started"} <= set(known)
     async with node.sessions() as s, s.begin():
         client = await _adult(s, node)
-        for service, day in (("HOME_CARE", date(2018, 3, 1)), ("SUPPORT_GROUP", date(2018, 3, 31)),
-                             ("DAY_CARE_CENTRE", date(2018, 3, 12)), ("SUPPORT_PERSON", date(2018, 4, 1))):
+        for service, day in (
+            ("HOME_CARE", date(2018, 3, 1)),
+            ("SUPPORT_GROUP", date(2018, 3, 31)),
+            ("DAY_CARE_CENTRE", date(2018, 3, 12)),
+            ("SUPPORT_PERSON", date(2018, 4, 1)),
+        ):
             await start_episode(s, node, NewEpisode(client.id, service, "0003000", day))
         table = await known["episodes-started"].export(s, ExportParams(month=date(2018, 3, 1)))
     assert render(table, "csv") == "service_code,episodes\nDAY_CARE_CENTRE,1\nHOME_CARE,1\nSUPPORT_GROUP,1\n"
@@ -422,8 +508,9 @@ class SystemsQuery:
 
 @strawberry.type
 class SystemsMutation:
-    @strawberry.mutation(description="Pretend to ping a municipal system.",
-                         metadata={"kopiena.access": ("reference", "read")})
+    @strawberry.mutation(
+        description="Pretend to ping a municipal system.", metadata={"kopiena.access": ("reference", "read")}
+    )
     async def ping_municipal_system(self, info: strawberry.Info, name: str) -> str:
         return f"{name} answers {info.context.node.region}"
 
@@ -443,9 +530,11 @@ async def test_hook_graphql_extension(node, register_plugin, http):
     register_plugin(Systems())
     api = await http()
     assert await api("{ municipalSystems { name municipalityCode } }") == {
-        "municipalSystems": [{"name": "SOCIS", "municipalityCode": "0003000"}]}
+        "municipalSystems": [{"name": "SOCIS", "municipalityCode": "0003000"}]
+    }
     assert await api('mutation { pingMunicipalSystem(name: "SOCIS") }') == {
-        "pingMunicipalSystem": "SOCIS answers zemgale"}
+        "pingMunicipalSystem": "SOCIS answers zemgale"
+    }
     assert await api("{ serviceTypes { code } }")  # the core's fields are all still there
     assert "type SystemStatus" in print_sdl(build_schema(node.pm, node.settings))
     assert "municipalSystems" not in print_sdl(build_schema())  # the checked-in core schema stays the core's
@@ -464,5 +553,7 @@ def test_hook_graphql_extension_cannot_take_a_core_field(register_plugin):
             return GraphQLExtension(query=Hijack)
 
     register_plugin(Hijacker(), name="hijacker")
-    with pytest.raises(PluginError, match="plugin 'hijacker' adds GraphQL fields that exist already: clients"):
+    with pytest.raises(
+        PluginError, match="plugin 'hijacker' adds GraphQL fields that exist already: clients"
+    ):
         build_schema(get_plugin_manager())

@@ -51,10 +51,16 @@ async def test_hook_importers(node, register_plugin):
 
 async def test_a_refused_record_leaves_nothing_and_spares_the_good_ones_in_its_batch(node):
     records = [
-        client(1), client(2, personal_code="170580-11004"), client(3),
-        episode(1, 1), episode(2, 2), episode(3, 3, service_code="RESPITE_CARE"),
-        delivery(1, date(2018, 3, 5), line=11), delivery(1, date(2018, 2, 1), line=12),
-        delivery(1, date(2018, 3, 6), "25", line=13), delivery(1, date(2018, 3, 7), line=14),
+        client(1),
+        client(2, personal_code="170580-11004"),
+        client(3),
+        episode(1, 1),
+        episode(2, 2),
+        episode(3, 3, service_code="RESPITE_CARE"),
+        delivery(1, date(2018, 3, 5), line=11),
+        delivery(1, date(2018, 2, 1), line=12),
+        delivery(1, date(2018, 3, 6), "25", line=13),
+        delivery(1, date(2018, 3, 7), line=14),
         delivery(3, date(2018, 3, 5), line=15),
     ]
     report = await run_import(node, ListImporter(records), "x")
@@ -77,8 +83,15 @@ async def test_a_refused_record_leaves_nothing_and_spares_the_good_ones_in_its_b
 
 
 async def test_running_the_same_import_again_writes_nothing_new(node):
-    records = [client(1), client(2), episode(1, 1), delivery(1, date(2018, 3, 5)), delivery(1, date(2018, 3, 6)),
-               episode(2, 2, service_code="DAY_CARE_CENTRE"), delivery(2, date(2018, 3, 5), "1")]
+    records = [
+        client(1),
+        client(2),
+        episode(1, 1),
+        delivery(1, date(2018, 3, 5)),
+        delivery(1, date(2018, 3, 6)),
+        episode(2, 2, service_code="DAY_CARE_CENTRE"),
+        delivery(2, date(2018, 3, 5), "1"),
+    ]
     first = await run_import(node, ListImporter(records), "x", batch_size=3)
     after_first = await counts(node)
     again = await run_import(node, ListImporter(records), "x", batch_size=3)
@@ -95,9 +108,16 @@ async def test_the_same_ids_from_another_system_are_other_records(node):
 
 
 async def test_an_importer_that_raises_midway_keeps_what_it_read_consistent(node):
-    records = [client(1), episode(1, 1), delivery(1, date(2018, 3, 5)),
-               client(2), episode(2, 2), delivery(2, date(2018, 3, 5)),
-               client(3), episode(3, 3)]
+    records = [
+        client(1),
+        episode(1, 1),
+        delivery(1, date(2018, 3, 5)),
+        client(2),
+        episode(2, 2),
+        delivery(2, date(2018, 3, 5)),
+        client(3),
+        episode(3, 3),
+    ]
     broken = ListImporter(records, fail_at=4)
     report = await run_import(node, broken, "x", batch_size=2)
     assert not report.ok
@@ -105,8 +125,9 @@ async def test_an_importer_that_raises_midway_keeps_what_it_read_consistent(node
     assert "stopped answering" in report.error
     assert await counts(node) == {"clients": 2, "episodes": 1, "deliveries": 1, "refs": 3}
     async with node.sessions() as s:  # nothing points at what is not there
-        orphans = await s.scalar(select(ServiceEpisode.id).where(
-            ServiceEpisode.client_id.not_in(select(Client.id))))
+        orphans = await s.scalar(
+            select(ServiceEpisode.id).where(ServiceEpisode.client_id.not_in(select(Client.id)))
+        )
     assert orphans is None
     healed = await run_import(node, ListImporter(records), "x", batch_size=2)
     assert healed.ok and dict(healed.written) == {"client": 1, "episode": 2, "delivery": 1}
@@ -141,7 +162,9 @@ async def test_a_source_that_cannot_be_read_imports_nothing(node):
 
 async def test_a_client_registered_by_hand_is_linked_not_registered_twice(node):
     async with node.sessions() as s, s.begin():
-        by_hand = await register_client(s, node, NewClient(code(1), "Anna", "Bērziņa", "ADULT_GRT", "0003000"))
+        by_hand = await register_client(
+            s, node, NewClient(code(1), "Anna", "Bērziņa", "ADULT_GRT", "0003000")
+        )
     records = [client(1), client(2, personal_code=code(1), target_group="CHILD_FT"), episode(1, 1)]
     report = await run_import(node, ListImporter(records), "x")
     assert dict(report.linked) == {"client": 1} and dict(report.written) == {"episode": 1}
@@ -164,19 +187,29 @@ async def test_an_end_date_given_later_ends_the_episode(node, register_plugin):
 async def test_respite_care_over_30_days_a_year_refuses_just_the_days_over(node):
     child = client(1, personal_code=code(1, date(2010, 3, 4)), target_group="CHILD_FT")
     days = [date(2018, 7, 2) + timedelta(days=i) for i in range(32)]
-    records = [child, episode(1, 1, service_code="RESPITE_CARE", start_date=days[0]),
-               *(delivery(1, d, "1", line=10 + i) for i, d in enumerate(days))]
+    records = [
+        child,
+        episode(1, 1, service_code="RESPITE_CARE", start_date=days[0]),
+        *(delivery(1, d, "1", line=10 + i) for i, d in enumerate(days)),
+    ]
     report = await run_import(node, ListImporter(records), "x")
     assert report.written["delivery"] == 30
-    assert [(r.line, r.code) for r in report.rejected] == [(40, "RESPITE_LIMIT_EXCEEDED"),
-                                                           (41, "RESPITE_LIMIT_EXCEEDED")]
+    assert [(r.line, r.code) for r in report.rejected] == [
+        (40, "RESPITE_LIMIT_EXCEEDED"),
+        (41, "RESPITE_LIMIT_EXCEEDED"),
+    ]
     assert (await counts(node))["deliveries"] == 30
 
 
 async def test_events_are_told_after_each_batch_commits_and_carry_no_personal_data(node, register_plugin):
     listener = register_plugin(Listener())
-    records = [client(1), client(2, personal_code="bad"), episode(1, 1), delivery(1, date(2018, 3, 5)),
-               delivery(1, date(2018, 3, 6))]
+    records = [
+        client(1),
+        client(2, personal_code="bad"),
+        episode(1, 1),
+        delivery(1, date(2018, 3, 5)),
+        delivery(1, date(2018, 3, 6)),
+    ]
     await run_import(node, ListImporter(records), "x")
     await drain()
     kinds = [e.type for e in listener.events]
@@ -184,9 +217,13 @@ async def test_events_are_told_after_each_batch_commits_and_carry_no_personal_da
     async with node.sessions() as s:
         ids = sorted((await s.execute(select(Delivery.id))).scalars())
         client_id = (await s.execute(select(Client.id))).scalar_one()
-    assert listener.events[0].data == {"clientId": client_id, "targetGroup": "ADULT_GRT",
-                                       "recipientKind": "PERSON", "municipalityCode": "0003000",
-                                       "source": "import:list"}
+    assert listener.events[0].data == {
+        "clientId": client_id,
+        "targetGroup": "ADULT_GRT",
+        "recipientKind": "PERSON",
+        "municipalityCode": "0003000",
+        "source": "import:list",
+    }
     assert sorted(listener.events[2].data["deliveryIds"]) == ids and len(ids) == 2
     assert all(e.data["source"] == "import:list" and e.region == "zemgale" for e in listener.events)
     text = repr([e.as_dict() for e in listener.events])
@@ -195,10 +232,20 @@ async def test_events_are_told_after_each_batch_commits_and_carry_no_personal_da
 
 async def test_a_representative_points_at_the_child_imported_before(node):
     child = client(1, personal_code=code(1, date(2010, 3, 4)), target_group="CHILD_FT")
-    mother = client(2, personal_code=code(2, date(1985, 1, 2)), target_group="CHILD_FT",
-                    recipient_kind="LEGAL_REPRESENTATIVE", represents_external_id="c1")
-    orphan = client(3, personal_code=code(3, date(1985, 1, 2)), target_group="CHILD_FT",
-                    recipient_kind="LEGAL_REPRESENTATIVE", represents_external_id="c99")
+    mother = client(
+        2,
+        personal_code=code(2, date(1985, 1, 2)),
+        target_group="CHILD_FT",
+        recipient_kind="LEGAL_REPRESENTATIVE",
+        represents_external_id="c1",
+    )
+    orphan = client(
+        3,
+        personal_code=code(3, date(1985, 1, 2)),
+        target_group="CHILD_FT",
+        recipient_kind="LEGAL_REPRESENTATIVE",
+        represents_external_id="c99",
+    )
     report = await run_import(node, ListImporter([child, mother, orphan]), "x")
     assert [(r.line, r.field, r.code) for r in report.rejected] == [(3, "representsClientId", "NOT_FOUND")]
     async with node.sessions() as s:
@@ -208,10 +255,14 @@ async def test_a_representative_points_at_the_child_imported_before(node):
 
 
 async def test_rejected_records_from_the_importer_are_reported_with_their_line(node):
-    records = [RejectedRecord(7, "INVALID_VALUE", "'31.02.2018' is not a real date.", "Sākuma datums"), client(8)]
+    records = [
+        RejectedRecord(7, "INVALID_VALUE", "'31.02.2018' is not a real date.", "Sākuma datums"),
+        client(8),
+    ]
     report = await run_import(node, ListImporter(records), "x")
     assert [(r.line, r.kind, r.field, r.code) for r in report.rejected] == [
-        (7, "row", "Sākuma datums", "INVALID_VALUE")]
+        (7, "row", "Sākuma datums", "INVALID_VALUE")
+    ]
     assert report.written["client"] == 1 and report.lines == {7, 8}
 
 
@@ -235,13 +286,22 @@ async def test_a_line_is_tried_whole_then_record_by_record_and_keeps_its_good_re
     """One line (a spreadsheet row) gives a client, an episode and deliveries: when one of them is refused the
     line's savepoint is rolled back and the line written again, one savepoint per record."""
     listener = register_plugin(Listener())
-    records = [client(1, 5), episode(1, 1, 5, service_code="RESPITE_CARE"), delivery(1, date(2018, 3, 5), line=5),
-               client(2, 6), episode(2, 2, 6), delivery(2, date(2018, 3, 5), line=6),
-               delivery(2, date(2018, 2, 5), line=6), delivery(2, date(2018, 3, 6), line=6)]
+    records = [
+        client(1, 5),
+        episode(1, 1, 5, service_code="RESPITE_CARE"),
+        delivery(1, date(2018, 3, 5), line=5),
+        client(2, 6),
+        episode(2, 2, 6),
+        delivery(2, date(2018, 3, 5), line=6),
+        delivery(2, date(2018, 2, 5), line=6),
+        delivery(2, date(2018, 3, 6), line=6),
+    ]
     report = await run_import(node, ListImporter(records), "x")
     assert [(r.line, r.kind, r.code) for r in report.rejected] == [
-        (5, "episode", "SERVICE_NOT_FOR_TARGET_GROUP"), (5, "delivery", "REFERENCE_REFUSED"),
-        (6, "delivery", "DELIVERY_OUTSIDE_EPISODE")]
+        (5, "episode", "SERVICE_NOT_FOR_TARGET_GROUP"),
+        (5, "delivery", "REFERENCE_REFUSED"),
+        (6, "delivery", "DELIVERY_OUTSIDE_EPISODE"),
+    ]
     assert dict(report.written) == {"client": 2, "episode": 1, "delivery": 2}
     assert dict(report.read) == {"client": 2, "episode": 2, "delivery": 4} and report.lines == {5, 6}
     ids = await refs(node, "list")
@@ -249,10 +309,17 @@ async def test_a_line_is_tried_whole_then_record_by_record_and_keeps_its_good_re
         clients = set((await s.execute(select(Client.id))).scalars())
         episodes = set((await s.execute(select(ServiceEpisode.id))).scalars())
     assert {ids[("client", "c1")], ids[("client", "c2")]} == clients  # the refs point at the rows that stayed
-    assert set(ids) == {("client", "c1"), ("client", "c2"), ("episode", "e2")} and {ids[("episode", "e2")]} == episodes
+    assert (
+        set(ids) == {("client", "c1"), ("client", "c2"), ("episode", "e2")}
+        and {ids[("episode", "e2")]} == episodes
+    )
     await drain()
-    assert [e.type for e in listener.events] == ["client.registered", "client.registered", "episode.started",
-                                                 "deliveries.recorded"]
+    assert [e.type for e in listener.events] == [
+        "client.registered",
+        "client.registered",
+        "episode.started",
+        "deliveries.recorded",
+    ]
     assert {e.data["clientId"] for e in listener.events} == clients
 
 

@@ -36,8 +36,14 @@ def spreadsheet(node):
 
 async def _episodes(node) -> dict[str, tuple]:
     async with node.sessions() as s:
-        rows = await s.execute(select(ServiceEpisode.service_code, ServiceEpisode.granted_by,
-                                      ServiceEpisode.start_date, ServiceEpisode.end_date))
+        rows = await s.execute(
+            select(
+                ServiceEpisode.service_code,
+                ServiceEpisode.granted_by,
+                ServiceEpisode.start_date,
+                ServiceEpisode.end_date,
+            )
+        )
         return {r[0]: tuple(r[1:]) for r in rows.all()}
 
 
@@ -52,8 +58,13 @@ async def test_the_sample_sheet_imports_whole(node, spreadsheet):
     async with node.sessions() as s:
         people = {c.personal_code: c for c in (await s.execute(select(Client))).scalars()}
         costs = Counter()
-        for service, cost in (await s.execute(select(ServiceEpisode.service_code, Delivery.cost)
-                                              .join(Delivery, Delivery.episode_id == ServiceEpisode.id))).all():
+        for service, cost in (
+            await s.execute(
+                select(ServiceEpisode.service_code, Delivery.cost).join(
+                    Delivery, Delivery.episode_id == ServiceEpisode.id
+                )
+            )
+        ).all():
             costs[service] += cost or 0
     assert people["090990-11042"].represents_client_id == people["040310-21022"].id
     assert people["090990-11042"].recipient_kind == "LEGAL_REPRESENTATIVE"
@@ -103,7 +114,9 @@ async def test_every_bad_row_is_refused_with_its_line_column_and_reason(node, sp
     messages: dict[int, str] = {}
     for r in report.rejected:
         messages.setdefault(r.line, r.message)
-    assert "line 2" in messages[4] and "in the future" in messages[8] and "before the programme" in messages[9]
+    assert (
+        "line 2" in messages[4] and "in the future" in messages[8] and "before the programme" in messages[9]
+    )
     assert "'31.02.2018' is not a real date" in messages[10] and "legal entity" in messages[16]
     # blank lines (3 and 14) are no records; good rows around the bad ones are written
     assert 3 not in report.lines and 14 not in report.lines
@@ -159,21 +172,40 @@ async def test_wrong_headers_import_nothing_and_say_what_is_wrong(node, spreadsh
 
 
 async def test_a_file_that_is_not_there_or_empty(node, spreadsheet, tmp_path):
-    assert (await run_import(node, spreadsheet, str(tmp_path / "nav.csv"))).error.startswith("there is no file")
+    assert (await run_import(node, spreadsheet, str(tmp_path / "nav.csv"))).error.startswith(
+        "there is no file"
+    )
     (tmp_path / "empty.csv").write_text("\n\n")
     assert "no header row" in (await run_import(node, spreadsheet, str(tmp_path / "empty.csv"))).error
 
 
 def test_headers_match_without_case_spaces_or_diacritics():
-    index, problems = layout.match_headers(["personas KODS", " Vards ", "Uzvārds", "Merka grupa", "PAŠVALDĪBA",
-                                            "Pakalpojums", "Sakuma datums:", "Piezīmes"])
+    index, problems = layout.match_headers(
+        [
+            "personas KODS",
+            " Vards ",
+            "Uzvārds",
+            "Merka grupa",
+            "PAŠVALDĪBA",
+            "Pakalpojums",
+            "Sakuma datums:",
+            "Piezīmes",
+        ]
+    )
     assert problems == [] and index["given_name"] == 1 and index["start_date"] == 6
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("05.03.2018", date(2018, 3, 5)), ("5.3.2018", date(2018, 3, 5)), ("05.03.2018.", date(2018, 3, 5)),
-    ("2018-03-05", date(2018, 3, 5)), (datetime(2018, 3, 5, 0, 0), date(2018, 3, 5)), (43164, date(2018, 3, 5)),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("05.03.2018", date(2018, 3, 5)),
+        ("5.3.2018", date(2018, 3, 5)),
+        ("05.03.2018.", date(2018, 3, 5)),
+        ("2018-03-05", date(2018, 3, 5)),
+        (datetime(2018, 3, 5, 0, 0), date(2018, 3, 5)),
+        (43164, date(2018, 3, 5)),
+    ],
+)
 def test_dates(raw, expected):
     assert layout.parse_date(raw, "Sākuma datums") == expected
 
@@ -187,15 +219,19 @@ def test_bad_dates(raw):
 
 def test_delivery_dates_lists_and_ranges():
     assert layout.parse_dates("01.03.2018; 03.03.2018\n05.03.2018", "d") == [
-        date(2018, 3, 1), date(2018, 3, 3), date(2018, 3, 5)]
+        date(2018, 3, 1),
+        date(2018, 3, 3),
+        date(2018, 3, 5),
+    ]
     assert len(layout.parse_dates("28.02.2018-02.03.2018", "d")) == 3
     assert len(layout.parse_dates("28.02.2018 – 02.03.2018", "d")) == 3
     with pytest.raises(layout.CellError, match="ends before it starts"):
         layout.parse_dates("05.03.2018-01.03.2018", "d")
 
 
-@pytest.mark.parametrize("raw,expected", [("2,5", "2.5"), ("2.5", "2.5"), (" 1 234,5 ", "1234.5"), (2.25, "2.25"),
-                                          ("3", "3")])
+@pytest.mark.parametrize(
+    "raw,expected", [("2,5", "2.5"), ("2.5", "2.5"), (" 1 234,5 ", "1234.5"), (2.25, "2.25"), ("3", "3")]
+)
 def test_decimal_commas_and_points(raw, expected):
     assert layout.parse_decimal(raw, "Vienības") == Decimal(expected)
 
@@ -219,8 +255,10 @@ def test_names_in_daily_use_map_to_codes():
     assert layout.service_code(catalogue, "dienas aprūpes centrs") == "DAY_CARE_CENTRE"
     assert layout.service_code(catalogue, "Atelpas brīža pakalpojums") == "RESPITE_CARE"
     assert layout.service_code(catalogue, "Zirgu terapija") == "Zirgu terapija"
-    assert layout.municipality_code(municipalities, "Aizkraukles novads", date(2018, 1, 1)) == \
-        "aizkraukles-novads-2009"
+    assert (
+        layout.municipality_code(municipalities, "Aizkraukles novads", date(2018, 1, 1))
+        == "aizkraukles-novads-2009"
+    )
     assert layout.municipality_code(municipalities, "Aizkraukles novads", date(2022, 1, 1)) == "0020000"
     assert layout.municipality_code(municipalities, "0003000", None) == "0003000"
     assert layout.lookup(layout.TARGET_GROUPS, "bērns ar ft") == "CHILD_FT"

@@ -32,7 +32,9 @@ class Receiver:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append({"at": time.monotonic(), "headers": dict(self.headers), "body": body})
+                receiver.requests.append(
+                    {"at": time.monotonic(), "headers": dict(self.headers), "body": body}
+                )
                 receiver.arrived.set()
                 if receiver.hang:
                     receiver.release.wait(30)
@@ -98,12 +100,17 @@ async def test_events_are_posted_as_signed_json(receivers, configure):
     assert verify(SECRET, body, headers["X-Kopiena-Timestamp"], headers["X-Kopiena-Signature"])
     assert headers["X-Kopiena-Signature"] == sign(SECRET, int(headers["X-Kopiena-Timestamp"]), body)
     event = json.loads(body)
-    assert (event["type"], event["region"], event["data"]) == ("episode.started", "zemgale",
-                                                               {"episode_id": 3, "service_code": "HOME_CARE"})
+    assert (event["type"], event["region"], event["data"]) == (
+        "episode.started",
+        "zemgale",
+        {"episode_id": 3, "service_code": "HOME_CARE"},
+    )
     assert event["id"] == headers["X-Kopiena-Delivery"]
 
 
-async def test_a_receiver_that_fails_first_gets_the_same_event_again_after_a_growing_pause(receivers, configure):
+async def test_a_receiver_that_fails_first_gets_the_same_event_again_after_a_growing_pause(
+    receivers, configure
+):
     receiver = receivers(fail_first=2, status=503)
     configure(receiver.url, backoff="0.2")
     fire()
@@ -114,7 +121,9 @@ async def test_a_receiver_that_fails_first_gets_the_same_event_again_after_a_gro
     first, second, third = (r["at"] for r in receiver.requests)
     assert second - first >= 0.18 and third - second >= 0.38  # 0.2 s, then doubled (lower bounds only)
     for r in receiver.requests:  # each try signed afresh with its own timestamp
-        assert verify(SECRET, r["body"], r["headers"]["X-Kopiena-Timestamp"], r["headers"]["X-Kopiena-Signature"])
+        assert verify(
+            SECRET, r["body"], r["headers"]["X-Kopiena-Timestamp"], r["headers"]["X-Kopiena-Signature"]
+        )
 
 
 async def test_a_refusal_is_not_retried_and_a_dead_receiver_is_given_up(receivers, configure, caplog):

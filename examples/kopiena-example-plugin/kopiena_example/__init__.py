@@ -21,7 +21,9 @@ NOTES: list[str] = []
 NOTE_MAX = 200
 
 
-@strawberry.type(description="How many events of one type this node told the example plugin since it started.")
+@strawberry.type(
+    description="How many events of one type this node told the example plugin since it started."
+)
 class ExampleActivity:
     event_type: str
     count: int
@@ -43,7 +45,9 @@ class ExampleNotePayload:
 @strawberry.type
 class ExampleQuery:
     # a plugin query without "kopiena.access" metadata needs the right to read reference data
-    @strawberry.field(description="Events seen by the example plugin, by type (no personal data: counts only).")
+    @strawberry.field(
+        description="Events seen by the example plugin, by type (no personal data: counts only)."
+    )
     def example_activity(self) -> list[ExampleActivity]:
         return [ExampleActivity(event_type=t, count=n) for t, n in sorted(SEEN.items())]
 
@@ -51,13 +55,16 @@ class ExampleQuery:
 @strawberry.type
 class ExampleMutation:
     # a plugin's mutation says which right it needs (casbin object and action); without it the node refuses it
-    @strawberry.mutation(description="Keep a short note in the example plugin's memory.",
-                         metadata={"kopiena.access": ("client", "write")})
+    @strawberry.mutation(
+        description="Keep a short note in the example plugin's memory.",
+        metadata={"kopiena.access": ("client", "write")},
+    )
     def example_note(self, text: str) -> ExampleNotePayload:
         text = text.strip()
         if not text or len(text) > NOTE_MAX:
-            error = ExampleError(code="INVALID_VALUE", field="text",
-                                 message=f"A note has 1 to {NOTE_MAX} characters.")
+            error = ExampleError(
+                code="INVALID_VALUE", field="text", message=f"A note has 1 to {NOTE_MAX} characters."
+            )
             return ExampleNotePayload(notes=list(NOTES), user_errors=[error])
         NOTES.append(text)
         return ExampleNotePayload(notes=list(NOTES), user_errors=[])
