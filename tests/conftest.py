@@ -34,14 +34,18 @@ def databases(backend, request) -> Databases:
 
 
 @pytest.fixture
-def db_url(databases) -> str:
+def db_url(databases):
     """A fresh, migrated database seeded with Zemgale's reference data, on each backend."""
-    return databases.fresh()
+    url = databases.fresh()
+    yield url
+    databases.release(url)
 
 
 @pytest.fixture
-def empty_db_url(databases) -> str:
-    return databases.fresh(seeded=False)
+def empty_db_url(databases):
+    url = databases.fresh(seeded=False)
+    yield url
+    databases.release(url)
 
 
 @pytest.fixture

@@ -42,6 +42,20 @@ def pg_execute(*statements: str) -> None:
     asyncio.run(_pg_admin(*statements))
 
 
+async def _drop_concurrently(names: list[str], connections: int = 6) -> None:
+    queue = list(names)
+
+    async def worker() -> None:
+        conn = await asyncpg.connect(PG_ADMIN, timeout=10)
+        try:
+            while queue:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{queue.pop()}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    await asyncio.gather(*(worker() for _ in range(min(connections, len(names)))))
+
+
 def pg_available() -> str | None:
     """None when the server answers, else the reason it does not."""
     try:
@@ -103,9 +117,21 @@ class Databases:
         self.created.append(name)
         return pg_url(name)
 
+    def release(self, url: str) -> None:
+        """Drop one test's database as soon as the test is done (keeps the session's teardown short)."""
+        if self.backend == "sqlite":
+            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+            return
+        name = url.rsplit("/", 1)[1]
+        if name in self.created and name != (self.template or "").rsplit("/", 1)[-1]:
+            self.created.remove(name)
+            pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
     def drop_all(self) -> None:
+        if not self.created:
+            return
         try:
-            pg_execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in reversed(self.created)))
+            asyncio.run(_drop_concurrently(list(self.created)))
         except Exception:  # best effort at teardown; names are unique per session, nothing reuses them
             pass
         self.created.clear()
