@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/kopiena demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 check: lint typecheck
 
