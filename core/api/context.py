@@ -44,6 +44,12 @@ class Context:
         """Who is calling; set by access control (None: not authenticated yet)."""
         self.scope: Scope | None = None
         """The WHERE clause builder every read query applies; set by access control."""
+        # the rest of what access control (core.api.guard) keeps per request
+        self.access: Any = None
+        self.fields: Any = None
+        self.operation: Any = None
+        self.operation_name: str | None = None
+        self.personal_reads: dict[int, tuple[str, set[str]]] = {}
         self._lock = asyncio.Lock()
         self._session: AsyncSession | None = None
         self._loaders: Loaders | None = None

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Select, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.store.models import AuditEvent, utcnow
 
@@ -110,4 +111,4 @@ def filtered(f: AuditFilter | None) -> Select:
         stmt = stmt.where(AuditEvent.at >= f.since)
     if f.until is not None:
         stmt = stmt.where(AuditEvent.at < f.until)
-    return stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    return stmt.order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())

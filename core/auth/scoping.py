@@ -27,6 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, select
+from sqlmodel import col
 
 from core.store import models as m
 
@@ -72,11 +73,11 @@ def clients_where(cov: Coverage) -> ColumnElement[bool] | None:
         return None
     if cov.nothing:
         return sa.false()
-    return m.Client.municipality_code.in_(sorted(cov.municipalities))
+    return col(m.Client.municipality_code).in_(sorted(cov.municipalities))
 
 
 def _client_ids(cov: Coverage):
-    return select(m.Client.id).where(m.Client.municipality_code.in_(sorted(cov.municipalities)))
+    return select(m.Client.id).where(col(m.Client.municipality_code).in_(sorted(cov.municipalities)))
 
 
 def _through_client(column) -> Callable[[Coverage], ColumnElement[bool] | None]:
@@ -100,8 +101,8 @@ def deliveries_where(cov: Coverage) -> ColumnElement[bool] | None:
         return None
     if cov.nothing:
         return sa.false()
-    episodes = select(m.ServiceEpisode.id).where(m.ServiceEpisode.client_id.in_(_client_ids(cov)))
-    return m.Delivery.episode_id.in_(episodes)
+    episodes = select(m.ServiceEpisode.id).where(col(m.ServiceEpisode.client_id).in_(_client_ids(cov)))
+    return col(m.Delivery.episode_id).in_(episodes)
 
 
 def plan_items_where(cov: Coverage) -> ColumnElement[bool] | None:
@@ -109,8 +110,8 @@ def plan_items_where(cov: Coverage) -> ColumnElement[bool] | None:
         return None
     if cov.nothing:
         return sa.false()
-    plans = select(m.SupportPlan.id).where(m.SupportPlan.client_id.in_(_client_ids(cov)))
-    return m.SupportPlanItem.plan_id.in_(plans)
+    plans = select(m.SupportPlan.id).where(col(m.SupportPlan.client_id).in_(_client_ids(cov)))
+    return col(m.SupportPlanItem.plan_id).in_(plans)
 
 
 def audit_events_where(cov: Coverage) -> ColumnElement[bool] | None:
@@ -118,8 +119,8 @@ def audit_events_where(cov: Coverage) -> ColumnElement[bool] | None:
         return None
     if not cov.domains:
         return sa.false()
-    col = m.AuditEvent.domain
-    return sa.or_(*(sa.or_(col == d, col.startswith(d + "/", autoescape=True)) for d in cov.domains))
+    domain = col(m.AuditEvent.domain)
+    return sa.or_(*(sa.or_(domain == d, domain.startswith(d + "/", autoescape=True)) for d in cov.domains))
 
 
 def _all_if_any(cov: Coverage) -> ColumnElement[bool] | None:
