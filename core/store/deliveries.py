@@ -57,7 +57,8 @@ async def respite_days_by_year(session: AsyncSession, client_id: int, years: set
 
 
 async def first_service_date(session: AsyncSession, client_id: int) -> date | None:
-    return await session.scalar(select(func.min(ServiceEpisode.start_date)).where(ServiceEpisode.client_id == client_id))
+    first = select(func.min(ServiceEpisode.start_date)).where(ServiceEpisode.client_id == client_id)
+    return await session.scalar(first)
 
 
 def _pick_rate(node: Node, svc: ServiceType, day: date, care_level: int | None,
