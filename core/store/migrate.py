@@ -4,53 +4,43 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
-from . import models  # noqa: F401
-from .engine import async_url, create_engine
+from . import models  # noqa: F401  (registers the tables)
+from .engine import create_engine
+from .migrations_runner import Migrations
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+NODE = Migrations(MIGRATIONS, SQLModel.metadata)
 
 
 def alembic_config(url: str) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", async_url(url).replace("%", "%%"))
-    return cfg
+    return NODE.config(url)
 
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (synchronous; runs its own event loop)."""
-    command.upgrade(alembic_config(url), revision)
+    NODE.upgrade(url, revision)
 
 
 def head_revision() -> str:
-    return ScriptDirectory(str(MIGRATIONS)).get_current_head() or ""
+    return NODE.head_revision()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
-    async with engine.connect() as conn:
-        return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+    return await NODE.current_revision(engine)
 
 
 async def is_current(engine: AsyncEngine) -> bool:
-    return await current_revision(engine) == head_revision()
+    return await NODE.is_current(engine)
 
 
 async def drift(url: str) -> list:
-    """Differences between the models and a migrated database (empty when they agree)."""
+    """Differences between the models and a migrated database at ``url`` (empty when they agree)."""
     engine = create_engine(url)
     try:
-        async with engine.connect() as conn:
-            return await conn.run_sync(
-                lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": True}),
-                                           SQLModel.metadata)
-            )
+        return await NODE.drift(engine)
     finally:
         await engine.dispose()

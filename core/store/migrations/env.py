@@ -1,41 +1,9 @@
-"""Alembic environment: runs migrations on the async engine of the URL the caller passes."""
-
-from __future__ import annotations
-
-import asyncio
+"""Alembic environment of a regional node's database."""
 
 from alembic import context
-from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from core.store import models  # noqa: F401  (registers the tables)
-from core.store.engine import create_engine
+from core.store.migrations_runner import run_environment
 
-target_metadata = SQLModel.metadata
-
-
-def _run(connection: Connection) -> None:
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-
-
-async def _main() -> None:
-    engine = create_engine(context.config.get_main_option("sqlalchemy.url") or "")
-    async with engine.begin() as conn:
-        await conn.run_sync(_run)
-    await engine.dispose()
-
-
-if context.is_offline_mode():
-    raise SystemExit("kopiena runs migrations online only")
-_given = context.config.attributes.get("connection")
-if _given is None:
-    asyncio.run(_main())
-else:
-    _run(_given)
+run_environment(context, SQLModel.metadata)
