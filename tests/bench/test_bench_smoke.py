@@ -58,7 +58,7 @@ def test_a_tiny_run_covers_every_benchmark_and_writes_the_results_file(tmp_path)
 
     assert [s["hub_backend"] for s in saved["sync"]] == ["sqlite", "postgresql"]
     for s in saved["sync"]:
-        assert s["regions"] == 2 and s["platform"]["snapshots"] == s["raw"]["snapshots"] == 2
+        assert s["regions"] == 2 and s["platform"]["snapshots"] == 2 and s["raw"]["snapshots"] == 20
         _platform_and_raw(s, "snapshots_per_s", "latency_p50_ms", "latency_p95_ms")
         assert s["mean_snapshot"]["figures"] > 0
 
