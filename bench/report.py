@@ -113,9 +113,9 @@ def render(res: dict) -> str:
                            ("4. Spreadsheet import vs raw executemany", imports, "imports"),
                            ("5. Peak RSS of the node under the load of benchmark 2", memory, "memory")):
         if res.get(key):
-            parts.append(f"#### {title}\n\n{fn(res)}")
+            parts.append(f"### {title}\n\n{fn(res)}")
     if res.get("indicators") or res.get("http"):
-        parts.append("#### Growth with N\n\n" + growth(res))
+        parts.append("### Growth with N\n\n" + growth(res))
     for note in res.get("notes", []):
         parts.append(f"Note: {note}")
     for err in res.get("errors", []):
