@@ -18,7 +18,7 @@ import contextlib
 import itertools
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -46,6 +46,7 @@ from .engine import is_sqlite
 from .episodes import NewEpisode, end_episode, get_episode, start_episode
 from .import_lookups import Lookups
 from .import_report import ImportReport, Rejection
+from .import_source import ImporterFailed, open_source, records_of
 from .models import Delivery
 
 log = logging.getLogger("kopiena.imports")
@@ -60,39 +61,8 @@ class ReferenceRefused(DomainError):
     code = "REFERENCE_REFUSED"
 
 
-class ImporterFailed(Exception):
-    """The importer plugin itself raised: what was committed before stays, the run stops."""
-
-
 def _errors(exc: DomainError | DomainErrors) -> list[DomainError]:
     return list(exc.errors) if isinstance(exc, DomainErrors) else [exc]
-
-
-async def _aiter(records) -> AsyncIterator[Record]:
-    """Iterate a sync or async importer; anything it raises becomes :class:`ImporterFailed`."""
-    if hasattr(records, "__aiter__"):
-        iterator = records.__aiter__()
-        while True:
-            try:
-                record = await iterator.__anext__()
-            except StopAsyncIteration:
-                return
-            except ImportSourceError:
-                raise
-            except Exception as exc:
-                raise ImporterFailed(f"{type(exc).__name__}: {exc}") from exc
-            yield record
-    iterator = iter(records)
-    while True:
-        try:
-            record = next(iterator)
-        except StopIteration:
-            return
-        except ImportSourceError:
-            raise
-        except Exception as exc:
-            raise ImporterFailed(f"{type(exc).__name__}: {exc}") from exc
-        yield record
 
 
 async def _begin_for_real(session: AsyncSession) -> None:
@@ -444,15 +414,6 @@ def _group_key(record: Record):
     return ("one", id(record))
 
 
-def _open(importer: Importer, source: str, context: ImportContext):
-    try:
-        return importer.read(source, context)
-    except ImportSourceError:
-        raise
-    except Exception as exc:
-        raise ImporterFailed(f"{type(exc).__name__}: {exc}") from exc
-
-
 async def run_import(
     node: Node,
     importer: Importer,
@@ -480,7 +441,7 @@ async def run_import(
     batch: list[Record] = []
     try:
         try:
-            async for record in _aiter(_open(importer, source, context)):
+            async for record in records_of(open_source(importer, source, context)):
                 batch.append(record)
                 if len(batch) >= batch_size:
                     await run.write_batch(batch)
