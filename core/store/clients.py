@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.domain.errors import DuplicatePersonalCode, InvalidValue, UnknownObject
+from core.domain.errors import DomainError, DuplicatePersonalCode, InvalidValue, UnknownObject
 from core.domain.people import RecipientKind, Residence, ResidencePathway, TargetGroup
 from core.domain.personal_code import parse_personal_code
 from core.domain.rules import check_programme_date
@@ -73,16 +74,24 @@ def _name(value: str, field: str) -> str:
     return value
 
 
+def no_client(client_id: int, field: str = "clientId") -> UnknownObject:
+    return UnknownObject(f"There is no client with the id {client_id}.", field=field)
+
+
 async def get_client(session: AsyncSession, client_id: int, *, field: str = "clientId") -> Client:
     client = await session.get(Client, client_id)
     if client is None:
-        raise UnknownObject(f"There is no client with the id {client_id}.", field=field)
+        raise no_client(client_id, field)
     return client
 
 
 async def _check_institution(session: AsyncSession, institution_id: int | None) -> None:
     if institution_id is not None and await session.get(Institution, institution_id) is None:
-        raise UnknownObject(f"There is no institution with the id {institution_id}.", field="institutionId")
+        raise _no_institution(institution_id)
+
+
+def _no_institution(institution_id: int) -> UnknownObject:
+    return UnknownObject(f"There is no institution with the id {institution_id}.", field="institutionId")
 
 
 def _pathway(residence: str, institution_id, preparing_since, left_on) -> ResidencePathway:
@@ -91,9 +100,36 @@ def _pathway(residence: str, institution_id, preparing_since, left_on) -> Reside
     return pathway
 
 
-async def register_client(session: AsyncSession, node: Node, data: NewClient) -> Client:
-    """Validate ``data`` with the programme's rules and add the client (not yet committed)."""
-    today = node.today()
+@dataclass(frozen=True)
+class ClientFacts:
+    """What the rules on a new client need from the database, looked up before they run."""
+
+    child: Any = None
+    """The client ``represents_client_id`` names (``target_group``, ``recipient_kind``), None if there is none."""
+    institution_found: bool = True
+    code_taken: bool = False
+    """A client with the same personal code is registered already."""
+
+
+async def client_facts(session: AsyncSession, data: NewClient, today: date) -> ClientFacts:
+    child = None
+    if data.represents_client_id is not None:
+        child = await session.get(Client, data.represents_client_id)
+    found = data.institution_id is None or await session.get(Institution, data.institution_id) is not None
+    try:
+        code = parse_personal_code(data.personal_code, today=today).value
+    except DomainError:  # check_new_client refuses it with its reason
+        return ClientFacts(child, found)
+    taken = await session.scalar(select(Client.id).where(Client.personal_code == code)) is not None
+    return ClientFacts(child, found, taken)
+
+
+def check_new_client(node: Node, data: NewClient, facts: ClientFacts, today: date) -> dict[str, Any]:
+    """Every rule on a new client, in the order the API reports them; returns the values of its row.
+
+    The API (one client) and the import (a batch at once) both call this: the facts
+    are what each has looked up beforehand.
+    """
     code = parse_personal_code(data.personal_code, today=today)
     given, family = _name(data.given_name, "givenName"), _name(data.family_name, "familyName")
     group = _enum(TargetGroup, data.target_group, "targetGroup")
@@ -105,33 +141,46 @@ async def register_client(session: AsyncSession, node: Node, data: NewClient) ->
     if code.birth_date is not None and data.birth_date is not None and data.birth_date != code.birth_date:
         raise InvalidValue("The birth date does not match the personal code.", field="birthDate")
     if recipient is not RecipientKind.PERSON:
-        if group is not TargetGroup.CHILD_FT:
-            raise InvalidValue("Only a child with functional impairments has a representative as a recipient.",
-                               field="recipientKind")
-        if data.represents_client_id is None:
-            raise InvalidValue("Say which child the representative or foster family is for.",
-                               field="representsClientId")
-        child = await get_client(session, data.represents_client_id, field="representsClientId")
-        if child.target_group != TargetGroup.CHILD_FT or child.recipient_kind != RecipientKind.PERSON:
-            raise InvalidValue("The represented person must be a child with functional impairments.",
-                               field="representsClientId")
+        _check_represented(group, data.represents_client_id, facts.child)
     elif data.represents_client_id is not None:
         raise InvalidValue("Only a representative or foster family represents a child.", field="representsClientId")
     _pathway(data.residence, data.institution_id, data.preparing_since, data.left_institution_on)
     for day, name in ((data.preparing_since, "preparingSince"), (data.left_institution_on, "leftOn")):
         if day is not None:
             check_programme_date(day, today=today, field=name)
-    await _check_institution(session, data.institution_id)
-    existing = await session.scalar(select(Client.id).where(Client.personal_code == code.value))
-    if existing is not None:
+    if not facts.institution_found:
+        raise _no_institution(data.institution_id)  # type: ignore[arg-type]
+    if facts.code_taken:
         raise DuplicatePersonalCode("A client with this personal code is already registered.", field="personalCode")
-    client = Client(
+    return dict(
         personal_code=code.value, given_name=given, family_name=family, birth_date=birth,
         address=(data.address or None), diagnosis=(data.diagnosis or None), target_group=group.value,
         recipient_kind=recipient.value, represents_client_id=data.represents_client_id,
         municipality_code=data.municipality_code, residence=data.residence, institution_id=data.institution_id,
         preparing_since=data.preparing_since, left_institution_on=data.left_institution_on,
     )
+
+
+def _check_represented(group: TargetGroup, child_id: int | None, child) -> None:
+    """A representative or foster family is a recipient for a child with functional impairments only."""
+    if group is not TargetGroup.CHILD_FT:
+        raise InvalidValue("Only a child with functional impairments has a representative as a recipient.",
+                           field="recipientKind")
+    if child_id is None:
+        raise InvalidValue("Say which child the representative or foster family is for.",
+                           field="representsClientId")
+    if child is None:
+        raise no_client(child_id, "representsClientId")
+    if child.target_group != TargetGroup.CHILD_FT or child.recipient_kind != RecipientKind.PERSON:
+        raise InvalidValue("The represented person must be a child with functional impairments.",
+                           field="representsClientId")
+
+
+async def register_client(session: AsyncSession, node: Node, data: NewClient) -> Client:
+    """Validate ``data`` with the programme's rules and add the client (not yet committed)."""
+    today = node.today()
+    values = check_new_client(node, data, await client_facts(session, data, today), today)
+    client = Client(**values)
     session.add(client)
     await session.flush()
     return client

@@ -72,15 +72,15 @@ def _pick_rate(node: Node, svc: ServiceType, day: date, care_level: int | None,
     return next(((i, r) for i, r in candidates if r == chosen), candidates[0])
 
 
-async def record_deliveries(
-    session: AsyncSession, node: Node, episode_id: int, items: list[DeliveryInput], *, skip_existing: bool = False
-) -> list[Delivery]:
-    """Validate and cost every row, then add them all; any broken rule refuses the whole batch."""
-    episode = await get_episode(session, episode_id)
+Parsed = list[tuple[date, Decimal]]
+"""(day, units) of each row that passed the rules on rows by themselves."""
+
+
+def check_delivery_items(svc: ServiceType, episode, items: list[DeliveryInput], today: date) -> Parsed:
+    """The rules on each row by itself (a date in the programme and the episode, units that fit a day, no day
+    twice); every broken one is reported with its row's index. Returns (day, units) of every row."""
     if not items:
         raise InvalidValue("Give at least one delivery.", field="deliveries")
-    svc = service(node, episode.service_code)
-    today = node.today()
     errors: list[DomainError] = []
     parsed: list[tuple[date, Decimal]] = []
     seen: set[date] = set()
@@ -97,33 +97,79 @@ async def record_deliveries(
         except DomainError as exc:
             errors.append(exc)
     raise_if_any(errors)
-    existing = set((await session.execute(
-        select(Delivery.date).where(Delivery.episode_id == episode_id, Delivery.date.in_(seen))  # type: ignore[attr-defined]
-    )).scalars())
+    return parsed
+
+
+def new_days(parsed: Parsed, existing: set[date], skip_existing: bool) -> Parsed:
+    """The rows whose day is not recorded for the episode yet; a day recorded before refuses the batch unless
+    ``skip_existing`` (an import: what an earlier run wrote is skipped)."""
     if existing and not skip_existing:
         first = min(existing)
         raise DuplicateDelivery(f"A delivery on {first.isoformat()} is already recorded for this episode.",
                                 field="deliveries")
-    parsed = [(d, u) for d, u in parsed if d not in existing]
-    if not parsed:
-        return []
+    return [(d, u) for d, u in parsed if d not in existing]
+
+
+@dataclass(frozen=True)
+class DeliveryFacts:
+    """What costing an episode's new deliveries needs from the database, looked up before."""
+
+    respite_days: dict[int, int]
+    """The person's respite days already recorded, per year (respite care only)."""
+    first_service: date | None
+    """The start of the person's first episode (None: this is the first)."""
+    rates: list[tuple[int, Rate]]
+    """Every tier of the service's rates valid on any of the days, with the row id."""
+    care_level: int | None
+    left_institution: bool
+
+
+async def delivery_facts(session: AsyncSession, svc: ServiceType, episode, days: list[date]) -> DeliveryFacts:
+    respite = {}
     if is_respite(svc):
-        days = [d for d, _ in parsed]
-        check_respite_days(await respite_days_by_year(session, episode.client_id, {d.year for d in days}), days)
+        respite = await respite_days_by_year(session, episode.client_id, {d.year for d in days})
     client = await session.get(Client, episode.client_id)
     assert client is not None
-    first = await first_service_date(session, client.id) or episode.start_date  # type: ignore[arg-type]
-    left = client.residence == Residence.LEFT_INSTITUTION
-    rates = await rates_valid_on(session, svc.code, [d for d, _ in parsed])
+    first = await first_service_date(session, client.id)
+    rates = await rates_valid_on(session, svc.code, days)
+    return DeliveryFacts(respite, first, rates, client.care_level, client.residence == Residence.LEFT_INSTITUTION)
+
+
+def cost_deliveries(node: Node, svc: ServiceType, episode, parsed: Parsed, facts: DeliveryFacts) -> list[dict]:
+    """The rules on the batch as a whole (respite days a year, the plugins' rules), and each row costed at the
+    rate of its day (the tier the ``rate_tier`` hook picks) with its funding source: the rows to write."""
+    if is_respite(svc):
+        years = {d.year for d, _ in parsed}
+        check_respite_days({y: n for y, n in facts.respite_days.items() if y in years}, [d for d, _ in parsed])
+    first = facts.first_service or episode.start_date
     rows, drafts = [], []
     for day, units in parsed:
-        rate_id, rate = _pick_rate(node, svc, day, client.care_level, rates)
+        rate_id, rate = _pick_rate(node, svc, day, facts.care_level, facts.rates)
         cost = delivery_cost(units, rate.amount if rate else None)
-        source = node.funding.source(first_service=first, delivered_on=day, left_institution=left).value
-        rows.append(Delivery(episode_id=episode_id, date=day, units=units, rate_id=rate_id, cost=cost,
-                             funding_source=source))
-        drafts.append(DeliveryDraft(node.region, episode_id, client.id, svc, day, units, cost, source))  # type: ignore[arg-type]
+        source = node.funding.source(first_service=first, delivered_on=day, left_institution=facts.left_institution)
+        rows.append(dict(episode_id=episode.id, date=day, units=units, rate_id=rate_id, cost=cost,
+                         funding_source=source.value))
+        drafts.append(DeliveryDraft(node.region, episode.id, episode.client_id, svc, day, units, cost, source.value))
     raise_if_any([e for result in node.pm.hook.validate_deliveries(deliveries=drafts) if result for e in result])
+    return rows
+
+
+async def record_deliveries(
+    session: AsyncSession, node: Node, episode_id: int, items: list[DeliveryInput], *, skip_existing: bool = False
+) -> list[Delivery]:
+    """Validate and cost every row, then add them all; any broken rule refuses the whole batch."""
+    episode = await get_episode(session, episode_id)
+    svc = service(node, episode.service_code)
+    parsed = check_delivery_items(svc, episode, items, node.today())
+    existing = set((await session.execute(
+        select(Delivery.date).where(Delivery.episode_id == episode_id,
+                                    Delivery.date.in_([d for d, _ in parsed]))  # type: ignore[attr-defined]
+    )).scalars())
+    parsed = new_days(parsed, existing, skip_existing)
+    if not parsed:
+        return []
+    facts = await delivery_facts(session, svc, episode, [d for d, _ in parsed])
+    rows = [Delivery(**values) for values in cost_deliveries(node, svc, episode, parsed, facts)]
     session.add_all(rows)
     await session.flush()
     return rows
