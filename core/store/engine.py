@@ -40,6 +40,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _begin_before_savepoint(conn, _name) -> None:
+    """pysqlite (under aiosqlite) emits BEGIN only before a write, not before a SAVEPOINT; a SAVEPOINT outside
+    a transaction would start one of its own, and releasing it would commit. Begin the transaction first,
+    so that savepoints nest inside it (SQLAlchemy's "savepoint" event comes just before the SAVEPOINT)."""
+    if not conn.connection.driver_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+
+
 def create_engine(url: str, **kwargs) -> AsyncEngine:
     full = async_url(url)
     if is_sqlite(full):
@@ -52,6 +60,7 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     engine = create_async_engine(full, **kwargs)
     if is_sqlite(full):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "savepoint", _begin_before_savepoint)
     return engine
 
 
