@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.errors import DomainError
 from core.domain.personal_code import parse_personal_code
 from core.imports import ClientRecord, DeliveryRecord, EpisodeRecord, Record
 
+from .import_bulk import insert_rows
 from .models import Client, Delivery, ExternalRef, ServiceEpisode
 
 IN_CHUNK = 500
@@ -49,15 +50,21 @@ class Lookups:
     # -- a batch -----------------------------------------------------------------------------------
 
     async def prefetch(self, session: AsyncSession, batch: list[Record]) -> None:
+        """What the API's write path will look for, loaded into the session (the per-record path)."""
+        self.reset()
+        await self.load_refs(session, batch)
+        await self._episodes(session, batch)
+        await self.load_codes(session, batch)
+
+    def reset(self) -> None:
+        """Forget what was looked up for the previous batch (ids and personal codes stay)."""
         self.absent.clear()
         self.ends.clear()
         self.delivered.clear()
         self.loaded.clear()
-        await self._refs(session, batch)
-        await self._episodes(session, batch)
-        await self._codes(session, batch)
 
-    async def _refs(self, session: AsyncSession, batch: list[Record]) -> None:
+    async def load_refs(self, session: AsyncSession, batch: list[Record]) -> None:
+        """The ids the batch's records have or point at, for this system."""
         wanted: set[Key] = set()
         for r in batch:
             if isinstance(r, ClientRecord):
@@ -69,7 +76,7 @@ class Lookups:
             elif isinstance(r, DeliveryRecord):
                 wanted.add(("episode", r.episode_external_id))
         for kind in ("client", "episode"):
-            for chunk in chunks(sorted(ext for k, ext in wanted - self.refs.keys() if k == kind)):
+            for chunk in chunks(sorted(ext for k, ext in wanted if k == kind and (k, ext) not in self.refs)):
                 rows = await session.execute(
                     select(ExternalRef.external_id, ExternalRef.object_id).where(
                         ExternalRef.system == self.system,
@@ -81,20 +88,14 @@ class Lookups:
                 self.refs.update({(kind, ext): found[ext] for ext in chunk if ext in found})
                 self.absent.update((kind, ext) for ext in chunk if ext not in found)
 
-    async def _episodes(self, session: AsyncSession, batch: list[Record]) -> None:
-        """Known episodes the batch names (with their clients) and their deliveries on the batch's days: the
-        write path then finds them in the session, and a re-import finds everything in memory."""
+    def episode_ids(self, batch: list[Record]) -> list[int]:
+        """Ids of the episodes imported before that the batch names (as episodes or as deliveries' episodes)."""
         keys = {("episode", r.external_id) for r in batch if isinstance(r, EpisodeRecord)}
         keys |= {("episode", r.episode_external_id) for r in batch if isinstance(r, DeliveryRecord)}
-        episode_ids = sorted({self.refs[k] for k in keys if k in self.refs})
-        for ids in chunks(episode_ids):
-            found = (
-                (await session.execute(select(ServiceEpisode).where(ServiceEpisode.id.in_(ids))))
-                .scalars()
-                .all()
-            )  # type: ignore[union-attr]
-            self.loaded.extend(found)
-            self.ends.update({e.id: e.end_date for e in found})  # type: ignore[misc]
+        return sorted({self.refs[k] for k in keys if k in self.refs})
+
+    async def load_delivered(self, session: AsyncSession, episode_ids: list[int], batch: list[Record]) -> None:
+        """The days of the batch's deliveries already recorded for these episodes."""
         days = [r.date for r in batch if isinstance(r, DeliveryRecord)]
         for ids in chunks(episode_ids) if days else []:
             rows = await session.execute(
@@ -103,6 +104,20 @@ class Lookups:
                 )
             )  # type: ignore[attr-defined]
             self.delivered.update((e, d) for e, d in rows.all())
+
+    async def _episodes(self, session: AsyncSession, batch: list[Record]) -> None:
+        """Known episodes the batch names (with their clients) and their deliveries on the batch's days: the
+        write path then finds them in the session, and a re-import finds everything in memory."""
+        episode_ids = self.episode_ids(batch)
+        for ids in chunks(episode_ids):
+            found = (
+                (await session.execute(select(ServiceEpisode).where(ServiceEpisode.id.in_(ids))))
+                .scalars()
+                .all()
+            )  # type: ignore[union-attr]
+            self.loaded.extend(found)
+            self.ends.update({e.id: e.end_date for e in found})  # type: ignore[misc]
+        await self.load_delivered(session, episode_ids, batch)
         client_ids = {
             self.refs[("client", r.client_external_id)]
             for r in batch
@@ -116,8 +131,9 @@ class Lookups:
                 (await session.execute(select(Client).where(Client.id.in_(ids)))).scalars().all()
             )  # type: ignore[union-attr]
 
-    async def _codes(self, session: AsyncSession, batch: list[Record]) -> None:
-        """Clients already registered (by hand, or from another system) under the batch's personal codes."""
+    async def load_codes(self, session: AsyncSession, batch: list[Record]) -> set[int]:
+        """Clients already registered (by hand, or from another system) under the batch's personal codes; returns
+        their ids."""
         codes = set()
         for r in batch:
             if isinstance(r, ClientRecord) and ("client", r.external_id) not in self.refs:
@@ -132,18 +148,16 @@ class Lookups:
                 )
             )  # type: ignore[attr-defined]
             self.codes.update({code: (cid, group) for code, cid, group in rows.all()})
+        return {self.codes[c][0] for c in codes if c in self.codes}
 
     async def save(self, session: AsyncSession) -> None:
         """The batch's new external ids in one statement (kept in memory until then)."""
-        if self.new_refs:
-            await session.execute(
-                insert(ExternalRef),
-                [
-                    {"system": self.system, "kind": kind, "external_id": ext, "object_id": object_id}
-                    for kind, ext, object_id in self.new_refs
-                ],
-            )
-            self.new_refs.clear()
+        rows = [
+            {"system": self.system, "kind": kind, "external_id": ext, "object_id": object_id}
+            for kind, ext, object_id in self.new_refs
+        ]
+        await insert_rows(session, ExternalRef.__table__, rows)  # type: ignore[attr-defined]
+        self.new_refs.clear()
 
     # -- records -----------------------------------------------------------------------------------
 
@@ -206,3 +220,14 @@ class Lookups:
         del self.new_refs[self._lengths[0] :]
         del self.loaded[self._lengths[1] :]
         self._journal = None
+
+    def resolve(self, real: dict[int, int]) -> None:
+        """Put the ids the database gave in place of the provisional ones (negative) a batch used while its
+        records were checked, in what the batch added."""
+        for what, key in self._journal or []:
+            if what == "ref" and self.refs[key] < 0:  # type: ignore[index]
+                self.refs[key] = real[self.refs[key]]  # type: ignore[index]
+            elif what == "code" and self.codes[key][0] < 0:  # type: ignore[index]
+                object_id, group = self.codes[key]  # type: ignore[index]
+                self.codes[key] = (real[object_id], group)  # type: ignore[index]
+        self.new_refs = [(k, e, real[o] if o < 0 else o) for k, e, o in self.new_refs]

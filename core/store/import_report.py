@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 COUNTERS = ("read", "written", "linked", "updated", "unchanged")
@@ -22,12 +23,12 @@ class Rejection:
 
 @dataclass(frozen=True)
 class Mark:
-    """The report as it was before a line was tried, to go back to when the line is tried again."""
+    """The report as it was before a line (or a batch) was written, to go back to when it is written again."""
 
     counters: dict[str, Counter]
     rejected: int
     last_line: int
-    new_line: int | None
+    new_lines: frozenset[int]
 
 
 @dataclass
@@ -60,12 +61,13 @@ class ImportReport:
     def ok(self) -> bool:
         return self.error is None
 
-    def mark(self, line: int) -> Mark:
+    def mark(self, lines: Iterable[int]) -> Mark:
+        """The report before the records of ``lines`` are written."""
         return Mark(
             {name: Counter(getattr(self, name)) for name in COUNTERS},
             len(self.rejected),
             self.last_line,
-            None if line in self.lines else line,
+            frozenset(line for line in lines if line not in self.lines),
         )
 
     def restore(self, mark: Mark) -> None:
@@ -73,5 +75,4 @@ class ImportReport:
             setattr(self, name, counter)
         del self.rejected[mark.rejected :]
         self.last_line = mark.last_line
-        if mark.new_line is not None:
-            self.lines.discard(mark.new_line)
+        self.lines.difference_update(mark.new_lines)

@@ -1,350 +1,114 @@
-"""The import runner: records from an importer plugin, through the API's write path, in batches.
+"""The import runner: records from an importer plugin, checked with the API's rules, written in batches.
 
-Every record is written with the same functions the GraphQL API calls
-(``register_client``, ``start_episode``, ``record_deliveries``) inside a
-SAVEPOINT, so a refused record leaves nothing behind and never takes good
-records down with it; a batch of records is committed at once. The records of
-one line (a spreadsheet row: client, episode, deliveries) are first tried
-together in one savepoint; if any of them would be refused, that savepoint is
-rolled back and the line is written again one record per savepoint. Re-running
-an import writes nothing new: a record's ``external_id`` is kept in
+A batch (``--batch-size`` records) is one transaction. It is written
+**set-based**: everything the rules need is looked up for the whole batch in a
+few queries, every record is checked in order with the API's own rule
+functions and plugin hooks (:mod:`core.store.import_batch`), the refused ones
+are reported, and the accepted rows are inserted with one bulk statement per
+table. A refused record therefore never reaches the database and never takes
+the good ones down. What only the database can refuse (a personal code
+registered meanwhile by someone else, a row it has no reference for) makes
+the bulk write fail: the batch is then rolled back and written again through
+the API's write path itself, each record in a SAVEPOINT of its own
+(:class:`~core.store.import_writers.DirectWriter`; the records of one line are
+first tried together in one savepoint), which refuses just that record.
+
+Re-running an import writes nothing new: a record's ``external_id`` is kept in
 ``external_refs`` per municipal system, and deliveries are unique per episode
 and day. Events are told to plugins after each batch commits.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events
-from core.domain.errors import DomainError, DomainErrors, InvalidValue, UnknownObject
-from core.domain.personal_code import parse_personal_code
-from core.imports import (
-    ClientRecord,
-    DeliveryRecord,
-    EpisodeRecord,
-    ImportContext,
-    Importer,
-    ImportSourceError,
-    Record,
-    RejectedRecord,
-)
+from core.imports import ImportContext, Importer, ImportSourceError, Record
 from core.node import Node
 
-from .clients import NewClient, register_client
-from .deliveries import DeliveryInput, record_deliveries
-from .engine import is_sqlite
-from .episodes import NewEpisode, end_episode, get_episode, start_episode
-from .import_lookups import Lookups
-from .import_report import ImportReport, Rejection
+from .import_batch import BatchWriter, resolve_event
+from .import_bulk import BulkWriteError
+from .import_facts import load_batch_facts
+from .import_records import ImportRecords, ReferenceRefused, Refused
+from .import_report import ImportReport, Mark
 from .import_source import ImporterFailed, open_source, records_of
-from .models import Delivery
+from .import_writers import DirectWriter
+
+__all__ = ["BATCH_SIZE", "ImportRun", "ReferenceRefused", "run_import"]
 
 log = logging.getLogger("kopiena.imports")
 
 BATCH_SIZE = 500
-_INDEXED = re.compile(r"^deliveries\.(\d+)\.(\w+)$")
 
 
-class ReferenceRefused(DomainError):
-    """A record points at a client or episode that was refused earlier in the same import."""
+class ImportRun(ImportRecords):
+    """Writes the batches of one import: set-based, or record by record when the database refuses that."""
 
-    code = "REFERENCE_REFUSED"
-
-
-def _errors(exc: DomainError | DomainErrors) -> list[DomainError]:
-    return list(exc.errors) if isinstance(exc, DomainErrors) else [exc]
-
-
-async def _begin_for_real(session: AsyncSession) -> None:
-    """pysqlite/aiosqlite do not emit BEGIN before a SAVEPOINT, and releasing such a savepoint would
-    commit it: start the batch's transaction ourselves so that savepoints nest inside it."""
-    bind = session.get_bind()
-    if not is_sqlite(str(bind.url)):
-        return
-    conn = await session.connection()
-    raw = await conn.get_raw_connection()
-    if not raw.driver_connection.in_transaction:
-        await session.execute(text("BEGIN"))
-
-
-@dataclass(frozen=True)
-class Done:
-    """What writing one record did: which counter it adds to, the id it maps to, the event to tell."""
-
-    outcome: str
-    object_id: int | None = None
-    event: events.Event | None = None
-
-
-class _Refused(Exception):
-    """While a line is tried in one savepoint: one of its records would be refused."""
-
-
-class ImportRun:
-    """Writes the records of one import; knows the ids it has seen and the records it refused."""
-
-    def __init__(
-        self,
-        node: Node,
-        importer: Importer,
-        report: ImportReport,
-        progress: Callable[[ImportReport], None] | None = None,
-    ) -> None:
-        self.node = node
-        self.importer = importer
-        self.report = report
-        self.system = report.system
-        self.progress = progress or (lambda _report: None)
-        self.known = Lookups(report.system, node.today())
-        self.refused: dict[tuple[str, str], Rejection] = {}
-        self.events: list[events.Event] = []
-        self.trying = False
-        """True while a line is tried in one savepoint: a refusal then raises :class:`_Refused`."""
-
-    # -- outcomes ------------------------------------------------------------------------------
-
-    def column(self, name: str | None) -> str | None:
-        return None if name is None else self.importer.columns.get(name, name)
-
-    def reject(self, record: Record, errors: list[DomainError]) -> None:
-        if self.trying:
-            raise _Refused
-        first = errors[0]
-        rejection = Rejection(
-            record.line,
-            record.kind,
-            getattr(record, "external_id", None),
-            self.column(first.field),
-            first.code,
-            "; ".join(e.message for e in errors),
-        )
-        self.report.rejected.append(rejection)
-        if rejection.external_id is not None and record.kind in ("client", "episode"):
-            self.refused[(record.kind, rejection.external_id)] = rejection
-
-    def _event(self, type_: str, **data) -> events.Event:
-        return events.Event(type_, self.node.region, {**data, "source": f"import:{self.system}"})
-
-    def _savepoint(self, session: AsyncSession):
-        """A savepoint of the record's own, unless the whole line is being tried in one."""
-        return contextlib.nullcontext() if self.trying else session.begin_nested()
-
-    async def parent(self, session: AsyncSession, kind: str, external_id: str, field: str) -> int:
-        """The id of an earlier record this one refers to, or a clear reason why there is none."""
-        found = await self.known.ref(session, kind, external_id)
-        if found is not None:
-            return found
-        refused = self.refused.get((kind, external_id))
-        if refused is not None:
-            raise ReferenceRefused(
-                f"The {kind} {external_id} was refused on line {refused.line} ({refused.code}).", field=field
-            )
-        raise UnknownObject(
-            f"No {kind} with the external id {external_id!r} was imported from {self.system}.", field=field
-        )
-
-    async def attempt(self, session: AsyncSession, record: ClientRecord | EpisodeRecord, action) -> None:
-        """Run ``action`` in a savepoint: either all it wrote stays, or nothing does."""
-        try:
-            async with self._savepoint(session):
-                done: Done = await action(session, record)
-                await session.flush()
-        except (DomainError, DomainErrors) as exc:
-            self.reject(record, _errors(exc))
-            return
-        except IntegrityError as exc:
-            self.reject(
-                record, [DomainError(f"The database refused the record: {exc.orig}", code="CONFLICT")]
-            )
-            return
-        # counted only now: a record whose savepoint was rolled back left no trace, not even here
-        getattr(self.report, done.outcome)[record.kind] += 1
-        if done.object_id is not None:
-            self.known.remember((record.kind, record.external_id), done.object_id)
-        if done.event is not None:
-            self.events.append(done.event)
-
-    # -- the three kinds of record ------------------------------------------------------------
-
-    async def client(self, session: AsyncSession, r: ClientRecord) -> Done:
-        code = parse_personal_code(r.personal_code, today=self.node.today())
-        existing = self.known.codes.get(code.value)
-        if existing is not None:  # registered by hand or by another system: the same person, linked
-            if existing[1] != r.target_group:
-                raise InvalidValue(
-                    f"This person is registered in the target group {existing[1]}, not {r.target_group}.",
-                    field="targetGroup",
-                )
-            return Done("linked", existing[0])
-        represents = None
-        if r.represents_external_id:
-            represents = await self.parent(session, "client", r.represents_external_id, "representsClientId")
-        client = await register_client(
-            session,
-            self.node,
-            NewClient(
-                personal_code=r.personal_code,
-                given_name=r.given_name,
-                family_name=r.family_name,
-                target_group=r.target_group,
-                municipality_code=r.municipality_code,
-                birth_date=r.birth_date,
-                address=r.address,
-                diagnosis=r.diagnosis,
-                recipient_kind=r.recipient_kind,
-                represents_client_id=represents,
-            ),
-        )
-        self.known.remember_client(client)
-        return Done(
-            "written",
-            client.id,
-            self._event(
-                events.CLIENT_REGISTERED,
-                clientId=client.id,
-                targetGroup=client.target_group,
-                recipientKind=client.recipient_kind,
-                municipalityCode=client.municipality_code,
-            ),
-        )
-
-    async def episode(self, session: AsyncSession, r: EpisodeRecord) -> Done:
-        known = await self.known.ref(session, "episode", r.external_id)
-        if known is not None:  # imported before, and the system now says it has ended
-            episode = await end_episode(session, self.node, known, r.end_date)  # type: ignore[arg-type]
-            return Done(
-                "updated",
-                None,
-                self._event(
-                    events.EPISODE_ENDED,
-                    episodeId=known,
-                    clientId=episode.client_id,
-                    serviceCode=episode.service_code,
-                    endDate=episode.end_date.isoformat(),
-                ),
-            )  # type: ignore[union-attr]
-        client_id = await self.parent(session, "client", r.client_external_id, "clientExternalId")
-        episode = await start_episode(
-            session,
-            self.node,
-            NewEpisode(
-                client_id=client_id,
-                service_code=r.service_code,
-                granted_by=r.granted_by,
-                start_date=r.start_date,
-                end_date=r.end_date,
-            ),
-        )
-        self.known.keep(episode)
-        return Done(
-            "written",
-            episode.id,
-            self._event(
-                events.EPISODE_STARTED,
-                episodeId=episode.id,
-                clientId=client_id,
-                serviceCode=episode.service_code,
-                grantedBy=episode.granted_by,
-                startDate=episode.start_date.isoformat(),
-            ),
-        )
-
-    async def deliveries(self, session: AsyncSession, records: list[DeliveryRecord]) -> None:
-        """One episode's consecutive deliveries in one call; refused rows set aside, the rest retried."""
-        try:
-            episode_id = await self.parent(
-                session, "episode", records[0].episode_external_id, "episodeExternalId"
-            )
-        except DomainError as exc:
-            for r in records:
-                self.reject(r, [exc])
-            return
-        pending = [r for r in records if (episode_id, r.date) not in self.known.delivered]
-        self.report.unchanged["delivery"] += len(records) - len(pending)  # recorded by an earlier run
-        while pending:
-            try:
-                async with self._savepoint(session):
-                    rows = await record_deliveries(
-                        session,
-                        self.node,
-                        episode_id,
-                        [DeliveryInput(r.date, r.units) for r in pending],
-                        skip_existing=True,
-                    )
-            except (DomainError, DomainErrors) as exc:
-                if self.trying:
-                    raise _Refused from exc
-                pending = await self._set_aside(session, pending, _errors(exc))
-                continue
-            await self._delivered(session, episode_id, rows, len(pending) - len(rows))
-            return
-
-    async def _set_aside(
-        self, session: AsyncSession, pending: list[DeliveryRecord], errors: list[DomainError]
-    ) -> list[DeliveryRecord]:
-        """Refuse the rows the errors name; a rule on the batch as a whole is found out row by row."""
-        by_index: dict[int, list[DomainError]] = {}
-        whole = []
-        for e in errors:
-            m = _INDEXED.match(e.field or "")
-            if m:
-                by_index.setdefault(int(m.group(1)), []).append(
-                    DomainError(e.message, field=m.group(2), code=e.code)
-                )
-            else:
-                whole.append(e)
-        if whole and len(pending) == 1:
-            self.reject(pending[0], whole + by_index.get(0, []))
-            return []
-        if whole:  # respite days of a year, a plugin's rule: who breaks it depends on who came before
-            for r in pending:
-                await self.deliveries(session, [r])
-            return []
-        for i, errs in by_index.items():
-            self.reject(pending[i], errs)
-        return [r for i, r in enumerate(pending) if i not in by_index]
-
-    async def _delivered(
-        self, session: AsyncSession, episode_id: int, rows: list[Delivery], unchanged: int
-    ) -> None:
-        self.report.written["delivery"] += len(rows)
-        self.report.unchanged["delivery"] += unchanged
-        if rows:
-            episode = await get_episode(session, episode_id)  # in the session already: no query
-            self.events.append(
-                self._event(
-                    events.DELIVERIES_RECORDED,
-                    episodeId=episode_id,
-                    clientId=episode.client_id,
-                    serviceCode=episode.service_code,
-                    deliveryIds=[r.id for r in rows],
-                )
-            )
-
-    # -- lines and batches ---------------------------------------------------------------------
+    def __init__(self, *args, set_based: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_based = set_based
 
     async def write_batch(self, batch: list[Record]) -> None:
-        async with self.node.sessions() as session:
-            async with session.begin():
-                await _begin_for_real(session)
-                await self.known.prefetch(session, batch)
-                for _line, records in itertools.groupby(batch, key=lambda r: r.line):
-                    await self.write_line(session, list(records))
-                await self.known.save(session)
+        if not self.set_based:
+            await self.write_record_by_record(batch)
+        else:
+            mark = self.report.mark(r.line for r in batch)
+            try:
+                await self.write_set_based(batch)
+            except (IntegrityError, BulkWriteError) as exc:
+                log.info("the database refused a batch's bulk write (%s): writing it record by record", exc)
+                self._forget(mark)
+                await self.write_record_by_record(batch)
         self.report.batches += 1
         for event in self.events:
             events.dispatch(self.node.pm, event)
         self.events.clear()
+
+    async def write_set_based(self, batch: list[Record]) -> None:
+        """Check every record on facts looked up at once, then write each table in one statement."""
+        self.known.begin()
+        self.refused_log = []
+        async with self.node.sessions() as session:
+            async with session.begin():
+                facts = await load_batch_facts(session, self.known, batch)
+                writer = self.writer = BatchWriter(self.node, facts, self.known.delivered)
+                try:
+                    for _line, records in itertools.groupby(batch, key=lambda r: r.line):
+                        await self.write_records(session, list(records))
+                finally:
+                    self.writer = DirectWriter(self.node)
+                real = await writer.write(session)
+                self.known.resolve(real)
+                await self.known.save(session)
+        self.events = [resolve_event(e, real) for e in self.events]
+        self.known.commit()
+        self.refused_log = None
+
+    def _forget(self, mark: Mark) -> None:
+        """Back to before the batch: its rejections, counters, ids, refused records and events."""
+        self.report.restore(mark)
+        self.known.undo()
+        for key, before in reversed(self.refused_log or []):
+            if before is None:
+                self.refused.pop(key, None)
+            else:
+                self.refused[key] = before
+        self.refused_log = None
+        self.events.clear()
+
+    async def write_record_by_record(self, batch: list[Record]) -> None:
+        """Every record through the API's write path, in a savepoint of its own."""
+        async with self.node.sessions() as session:
+            async with session.begin():
+                await self.known.prefetch(session, batch)
+                for _line, records in itertools.groupby(batch, key=lambda r: r.line):
+                    await self.write_line(session, list(records))
+                await self.known.save(session)
 
     async def write_line(self, session: AsyncSession, records: list[Record]) -> None:
         """Try a line's records in one savepoint (most lines are good: two statements instead of one pair per
@@ -352,13 +116,13 @@ class ImportRun:
         if len(records) == 1:
             await self.write_records(session, records)
             return
-        mark, events_before = self.report.mark(records[0].line), len(self.events)
+        mark, events_before = self.report.mark(r.line for r in records), len(self.events)
         self.known.begin()
         self.trying = True
         try:
             async with session.begin_nested():
                 await self.write_records(session, records)
-        except _Refused:
+        except Refused:
             self.trying = False
             self.known.undo()
             self.report.restore(mark)
@@ -368,50 +132,6 @@ class ImportRun:
             self.known.commit()
         finally:
             self.trying = False
-
-    async def write_records(self, session: AsyncSession, records: list[Record]) -> None:
-        for _key, group in itertools.groupby(records, key=_group_key):
-            await self._write_group(session, list(group))
-
-    async def _write_group(self, session: AsyncSession, group: list[Record]) -> None:
-        for r in group:
-            self.report.read[r.kind] += 1
-            self.report.lines.add(r.line)
-            self.report.last_line = max(self.report.last_line, r.line)
-        first = group[0]
-        if isinstance(first, DeliveryRecord):
-            await self.deliveries(session, group)  # type: ignore[arg-type]
-        elif isinstance(first, RejectedRecord):
-            self.reject(first, [DomainError(first.message, field=first.field, code=first.code)])
-        elif isinstance(first, ClientRecord):
-            if await self.known.ref(session, "client", first.external_id) is not None:
-                self.report.unchanged["client"] += 1  # imported before
-            else:
-                await self.attempt(session, first, self.client)
-        elif isinstance(first, EpisodeRecord):
-            await self._episode(session, first)
-        else:
-            self.reject(first, [InvalidValue(f"{type(first).__name__} is not an import record.", field=None)])
-        self.progress(self.report)
-
-    async def _episode(self, session: AsyncSession, record: EpisodeRecord) -> None:
-        known = await self.known.ref(session, "episode", record.external_id)
-        if known is not None:
-            end = (
-                self.known.ends[known]
-                if known in self.known.ends
-                else (await get_episode(session, known)).end_date
-            )
-            if record.end_date is None or end is not None:
-                self.report.unchanged["episode"] += 1  # imported before; other changes go through the API
-                return
-        await self.attempt(session, record, self.episode)
-
-
-def _group_key(record: Record):
-    if isinstance(record, DeliveryRecord):
-        return ("delivery", record.episode_external_id)
-    return ("one", id(record))
 
 
 async def run_import(
@@ -423,13 +143,16 @@ async def run_import(
     batch_size: int = BATCH_SIZE,
     options: dict[str, str] | None = None,
     progress: Callable[[ImportReport], None] | None = None,
+    set_based: bool = True,
 ) -> ImportReport:
     """Import ``source`` with ``importer``; the report says what was read, written and refused and why.
 
     Never raises for bad data or a failing importer: ``report.error`` says why the run stopped.
+    ``set_based=False`` writes every record through the API's write path in a savepoint of its own (what
+    a batch falls back to when the database refuses its bulk write): slower, with the same outcome.
     """
     report = ImportReport(importer.name, source, system or importer.name)
-    run = ImportRun(node, importer, report, progress)
+    run = ImportRun(node, importer, report, progress, set_based=set_based)
     context = ImportContext(
         node.region,
         node.registry.municipalities,
