@@ -6,11 +6,12 @@
   :class:`~core.auth.Access` on the first request.
 * :func:`attach` (a context hook) puts the principal, the SQL scope and the
   field access into the request's context.
-* :class:`AccessControl` (a schema extension) checks every root field against
-  :data:`OPERATIONS` (``FORBIDDEN`` when no grant allows it), runs every mutation
-  in a guarded session (:func:`write_session`) whose audit event is written in
-  the same transaction (:func:`audit_change`), and writes the audit events of the
-  personal data a response shows before the response leaves.
+* :func:`guard_root_fields` checks every root field against :data:`QUERIES` /
+  :data:`MUTATIONS` (``FORBIDDEN`` when no grant allows it) and runs every
+  mutation in a guarded session (:func:`write_session`) whose audit event is
+  written in the same transaction (:func:`audit_change`); :class:`AccessControl`
+  (a schema extension) writes the audit events of the personal data a response
+  shows before the response leaves.
 * :func:`personal` is how the ``Client`` type shows a personal field: the value
   when a grant covering the client allows it (the read is noted for the audit
   log), else ``null``.
@@ -21,12 +22,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLField, GraphQLSchema, default_field_resolver
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -108,13 +109,12 @@ ACCESS_METADATA = "kopiena.access"
 "read")})``; a plugin query without it needs ``reference`` read, a plugin mutation without it is refused."""
 
 
-def operation_of(info: Any) -> Operation | None:
-    """What the root field being resolved needs (raises :class:`Forbidden` for an undeclared mutation)."""
-    name, parent = info.field_name, info.parent_type.name
+def operation_of(parent: str, name: str, field: GraphQLField) -> Operation | None:
+    """What root field ``parent.name`` needs (raises :class:`Forbidden` for an undeclared mutation)."""
     known = MUTATIONS if parent == "Mutation" else QUERIES
     if name in known:
         return known[name]
-    definition = info.parent_type.fields[name].extensions.get("strawberry-definition")
+    definition = field.extensions.get("strawberry-definition")
     declared = (getattr(definition, "metadata", None) or {}).get(ACCESS_METADATA)
     if declared:
         return Operation(*declared)
@@ -307,34 +307,57 @@ async def _municipality_of(session: AsyncSession, obj: Any) -> str | None:
 # --- the schema extension ---------------------------------------------------------------------------------
 
 
-class AccessControl(SchemaExtension):
-    """Checks each root field, sets the mutation being run, audits the personal data of the response."""
+def guard_root_fields(schema: GraphQLSchema) -> None:
+    """Put the access check in front of each root field's resolver, and nowhere else.
 
-    def resolve(self, _next, root, info, *args, **kwargs):  # type: ignore[override]
-        if info.path.prev is not None:
-            return _next(root, info, *args, **kwargs)
+    Nested fields need no check of their own (what they read is scoped in SQL), so the check is not a
+    schema extension's ``resolve`` hook: that would run for every one of the ~7,000 fields of a page of
+    clients. Root introspection fields (``__typename``, ``__schema``) need no right; a request without
+    a valid token never gets this far (:class:`RequireToken` answers 401).
+    """
+    for root in (schema.query_type, schema.mutation_type):
+        for name, field in (root.fields.items() if root is not None else ()):
+            field.resolve = _guarded(root.name, name, field)
+
+
+def _guarded(parent: str, name: str, field: GraphQLField) -> Callable[..., Any]:
+    resolve = field.resolve or default_field_resolver
+    try:
+        op, refused = operation_of(parent, name, field), None
+    except Forbidden as exc:
+        op, refused = None, exc
+    mutation = parent == "Mutation"
+
+    def guarded(root: Any, info: Any, **kwargs: Any) -> Any:
         ctx = info.context
         if getattr(ctx, "principal", None) is None:
             raise graphql_error(Unauthenticated("A bearer token is required."))
         try:
-            op = operation_of(info)
+            if refused is not None:
+                raise refused
             if op is not None:
                 ctx.access.require(ctx.principal, op.obj, op.act)
         except AuthError as exc:
             raise graphql_error(exc) from None
-        if info.parent_type.name != "Mutation":
-            return _next(root, info, *args, **kwargs)
-        return self._mutation(ctx, op, info.field_name, lambda: _next(root, info, *args, **kwargs))
+        if not mutation:
+            return resolve(root, info, **kwargs)
+        return _mutation(ctx, op, name, lambda: resolve(root, info, **kwargs))
 
-    @staticmethod
-    async def _mutation(ctx: Any, op: Operation | None, name: str, call: Any) -> Any:
-        """Run one mutation field knowing what it is (its guarded session and audit event need it)."""
-        ctx.operation, ctx.operation_name = op, name
-        try:
-            result = call()
-            return await result if inspect.isawaitable(result) else result
-        finally:
-            ctx.operation = ctx.operation_name = None
+    return guarded
+
+
+async def _mutation(ctx: Any, op: Operation | None, name: str, call: Any) -> Any:
+    """Run one mutation field knowing what it is (its guarded session and audit event need it)."""
+    ctx.operation, ctx.operation_name = op, name
+    try:
+        result = call()
+        return await result if inspect.isawaitable(result) else result
+    finally:
+        ctx.operation = ctx.operation_name = None
+
+
+class AccessControl(SchemaExtension):
+    """Audits the personal data of the response (the root fields are checked by :func:`guard_root_fields`)."""
 
     async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
         yield

@@ -38,7 +38,7 @@ from .clients import ClientQuery
 from .deliveries import DeliveryMutation, DeliveryQuery
 from .episodes import EpisodeMutation, EpisodeQuery
 from .errors import NodeSchema
-from .guard import AccessControl
+from .guard import AccessControl, guard_root_fields
 from .indicators import IndicatorQuery
 from .instruments import InstrumentQuery
 from .limits import protections
@@ -99,7 +99,7 @@ def build_schema(pm: pluggy.PluginManager | None = None, settings: Settings | No
     queries, mutations, types = list(QUERY_TYPES), list(MUTATION_TYPES), list(EXTRA_TYPES)
     if pm is not None:
         add_plugin_extensions(pm, settings, queries, mutations, types)
-    return NodeSchema(
+    schema = NodeSchema(
         query=merge_types("Query", tuple(queries)),
         mutation=merge_types("Mutation", tuple(mutations)),
         types=types,
@@ -107,6 +107,8 @@ def build_schema(pm: pluggy.PluginManager | None = None, settings: Settings | No
         scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(disable_field_suggestions=settings.production),
     )
+    guard_root_fields(schema._schema)
+    return schema
 
 
 def print_sdl(schema: NodeSchema) -> str:
