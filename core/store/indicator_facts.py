@@ -8,7 +8,6 @@ Nothing here loads rows into Python: the engine wraps these queries in
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -53,17 +52,23 @@ class AsOf:
 
 
 def episodes(q: AsOf, *, active: bool = False) -> Select:
-    """Persons with an episode started on or before the date (and, if ``active``, not ended before it)."""
+    """Persons with an episode started on or before the date (and, if ``active``, not ended before it).
+
+    Column ``active`` is 1 for an episode not ended before the date, 0 for one that has: the active
+    indicators count the received facts ``where="active"``, so both read the same facts.
+    """
     E = ServiceEpisode
+    running = sa.or_(E.end_date.is_(None), E.end_date >= q.day)  # type: ignore[union-attr]
     stmt = (
         select(col(E.granted_by).label("municipality"), col(Client.target_group).label("target_group"),
                col(E.service_code).label("service"), q.recipient().label("recipient"),
-               q.residence().label("residence"), col(Client.id).label("subject"))
+               q.residence().label("residence"), col(Client.id).label("subject"),
+               sa.case((running, 1), else_=0).label("active"))
         .select_from(E).join(Client, Client.id == E.client_id)
         .where(E.start_date <= q.day)
     )
     if active:
-        stmt = stmt.where(sa.or_(E.end_date.is_(None), E.end_date >= q.day))  # type: ignore[union-attr]
+        stmt = stmt.where(running)
     return stmt
 
 
@@ -101,37 +106,17 @@ def left_institution(q: AsOf) -> Select:
     )
 
 
-def deliveries(q: AsOf, amount: sa.ColumnElement) -> Select:
-    """Deliveries on or before the date, by the municipality that granted the episode."""
+def deliveries(q: AsOf) -> Select:
+    """Deliveries on or before the date, by the municipality that granted the episode: ``units`` and ``cost``."""
     E = ServiceEpisode
     return (
         select(col(E.granted_by).label("municipality"), col(Client.target_group).label("target_group"),
                col(E.service_code).label("service"), col(Delivery.funding_source).label("funding_source"),
-               amount.label("amount"))
+               col(Delivery.units).label("units"), col(Delivery.cost).label("cost"))
         .select_from(Delivery).join(E, E.id == Delivery.episode_id).join(Client, Client.id == E.client_id)
         .where(Delivery.date <= q.day)
     )
 
-
-def delivery_units(q: AsOf) -> Select:
-    return deliveries(q, Delivery.units)  # type: ignore[arg-type]
-
-
-def delivery_cost(q: AsOf) -> Select:
-    return deliveries(q, Delivery.cost)  # type: ignore[arg-type]
-
-
-CORE_FACTS: dict[str, Callable[[AsOf], Select]] = {
-    "persons_received": received,
-    "persons_active": active,
-    "unique_persons_received": received,
-    "unique_persons_active": active,
-    "persons_assessed": assessed,
-    "support_plans_approved": plans_approved,
-    "persons_left_institution": left_institution,
-    "delivery_units": delivery_units,
-    "delivery_cost": delivery_cost,
-}
 
 # ---------------------------------------------------------------------------------------------------------------
 # the regional DI plan
@@ -142,7 +127,7 @@ def _target_recipient() -> sa.ColumnElement:
                    else_=Recipient.FAMILY.value)
 
 
-def applicable_targets(q: AsOf) -> sa.Subquery:
+def _targets(q: AsOf) -> Select:
     """Per target group, service (NULL = unique persons) and recipient: the target applicable on the date.
 
     That is the target with the earliest due date on or after the date, else
@@ -162,12 +147,18 @@ def applicable_targets(q: AsOf) -> sa.Subquery:
         .subquery("chosen")
     )
     keys = (chosen.c.target_group, chosen.c.service, chosen.c.recipient)
-    return select(*keys, sa.func.sum(chosen.c.target).label("target")).group_by(*keys).subquery("targets")
+    return select(*keys, sa.func.sum(chosen.c.target).label("target")).group_by(*keys)
 
 
-def received_with_unique(q: AsOf) -> sa.Subquery:
-    """Persons received per (group, service, recipient), and unique persons per (group, recipient)."""
-    facts = received(q).cte("facts_received")
+def applicable_targets(q: AsOf) -> sa.Subquery:
+    return _targets(q).subquery("targets")
+
+
+def received_with_unique(facts: sa.FromClause) -> sa.Subquery:
+    """Persons received per (group, service, recipient), and unique persons per (group, recipient).
+
+    ``facts`` are the received facts (:func:`received`), a CTE the caller may share with other readers.
+    """
     count = sa.func.count(sa.distinct(facts.c.subject)).label("received")
     per_service = select(facts.c.target_group, facts.c.service, facts.c.recipient, count).group_by(
         facts.c.target_group, facts.c.service, facts.c.recipient)
@@ -176,18 +167,27 @@ def received_with_unique(q: AsOf) -> sa.Subquery:
     return sa.union_all(per_service, unique).subquery("received")
 
 
-async def plan_figures(session: AsyncSession, q: AsOf) -> list[IndicatorFigures]:
-    """The DI plan targets applicable on the date and the achievement against each, in one query."""
-    targets, got = applicable_targets(q), received_with_unique(q)
+def plan_rows(q: AsOf, received_facts: sa.FromClause) -> tuple[Select, Select]:
+    """The DI plan's part of the snapshot statement, two SELECTs of (target_group, service, recipient, value):
+    each applicable target (value = the target), and the persons received against it (value = received)."""
+    targets = _targets(q).cte("plan_targets")
+    got = received_with_unique(received_facts)
     on = sa.and_(targets.c.target_group == got.c.target_group, targets.c.recipient == got.c.recipient,
                  sa.func.coalesce(targets.c.service, "") == sa.func.coalesce(got.c.service, ""))
-    stmt = select(targets.c.target_group, targets.c.service, targets.c.recipient, targets.c.target,
-                  sa.func.coalesce(got.c.received, 0)).select_from(targets.outerjoin(got, on))
-    rows = (await session.execute(stmt)).all()
-    target_rows = [(g, s, r, t) for g, s, r, t, _ in rows]
-    achieved = [(g, s, r, f"{n}/{t}" if t else None) for g, s, r, t, n in rows]
-    return [IndicatorFigures(DI_PLAN_TARGET, sorted_rows(target_rows)),
-            IndicatorFigures(ACHIEVEMENT, sorted_rows(achieved))]
+    keys = (targets.c.target_group, targets.c.service, targets.c.recipient)
+    planned = select(*keys, targets.c.target.label("value"))
+    achieved = select(*keys, sa.func.coalesce(got.c.received, 0).label("value")).select_from(
+        targets.outerjoin(got, on))
+    return planned, achieved
+
+
+def plan_figures(planned: list[tuple], achieved: list[tuple]) -> list[IndicatorFigures]:
+    """The rows of :func:`plan_rows` as the ``di_plan_target`` and ``achievement`` blocks."""
+    got = {(g, s, r): n for g, s, r, n in achieved}
+    targets = [(g, s, r, None if t is None else int(t)) for g, s, r, t in planned]
+    ratios = [(g, s, r, f"{int(got[(g, s, r)])}/{t}" if t else None) for g, s, r, t in targets]
+    return [IndicatorFigures(DI_PLAN_TARGET, sorted_rows(targets)),
+            IndicatorFigures(ACHIEVEMENT, sorted_rows(ratios))]
 
 
 async def plan_progress(session: AsyncSession, q: AsOf) -> list[tuple[str, str | None, str, int, int | None, bool]]:
@@ -197,7 +197,7 @@ async def plan_progress(session: AsyncSession, q: AsOf) -> list[tuple[str, str |
     Rows are ``(target group, service, recipient, received, target, planned)``; ``planned`` with a NULL
     target means "on demand".
     """
-    targets, got = applicable_targets(q), received_with_unique(q)
+    targets, got = applicable_targets(q), received_with_unique(received(q).cte("facts_received"))
     key = ("target_group", "service", "recipient")
     keys = sa.union(select(*(targets.c[k] for k in key)), select(*(got.c[k] for k in key))).subquery("keys")
 
