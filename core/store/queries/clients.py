@@ -1,4 +1,4 @@
-"""Reading clients: the filtered, paged list and batched loads by id."""
+"""Reading clients: the filtered, paged list and batched loads by id (rows, see :mod:`.rows`)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, exists, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from ..models import Client, ServiceEpisode
 from .paging import Page, count, keyset_page
+from .rows import Row, all_rows, columns
 from .scope import Scope, scoped
 
 
@@ -47,7 +48,7 @@ def _episode_condition(f: ClientFilter):
 
 
 def filtered(f: ClientFilter | None, scope: Scope | None) -> Select:
-    stmt = scoped(select(Client), Client, scope)
+    stmt = scoped(columns(Client), Client, scope)
     if f is None:
         return stmt
     for column, value in ((Client.municipality_code, f.municipality_code), (Client.target_group, f.target_group),
@@ -65,7 +66,7 @@ def filtered(f: ClientFilter | None, scope: Scope | None) -> Select:
 
 
 async def client_page(session: AsyncSession, f: ClientFilter | None, *, after_id: int | None, limit: int,
-                      scope: Scope | None = None) -> Page[Client]:
+                      scope: Scope | None = None) -> Page[Row]:
     return await keyset_page(session, filtered(f, scope), Client.id, after_id, limit)
 
 
@@ -73,6 +74,5 @@ async def count_clients(session: AsyncSession, f: ClientFilter | None, *, scope:
     return await count(session, filtered(f, scope))
 
 
-async def clients_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None) -> list[Client]:
-    stmt = scoped(select(Client).where(col(Client.id).in_(list(ids))), Client, scope)
-    return list((await session.execute(stmt)).scalars())
+async def clients_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None) -> list[Row]:
+    return await all_rows(session, scoped(columns(Client).where(col(Client.id).in_(list(ids))), Client, scope))

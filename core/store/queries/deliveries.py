@@ -1,4 +1,5 @@
-"""Reading deliveries: the filtered, paged list, batched loads and cost sums (all summed in SQL)."""
+"""Reading deliveries: the filtered, paged list, batched loads (rows, see :mod:`.rows`) and cost sums (summed in
+SQL)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlmodel import col
 
 from ..models import Delivery, ServiceEpisode
 from .paging import Page, count, keyset_page
+from .rows import Row, all_rows, columns
 from .scope import Scope, scoped
 
 
@@ -38,7 +40,7 @@ class CostLine:
 
 
 def filtered(f: DeliveryFilter | None, scope: Scope | None) -> Select:
-    stmt = scoped(select(Delivery), Delivery, scope)
+    stmt = scoped(columns(Delivery), Delivery, scope)
     if f is None:
         return stmt
     by_episode = ((ServiceEpisode.client_id, f.client_id), (ServiceEpisode.service_code, f.service_code),
@@ -60,7 +62,7 @@ def filtered(f: DeliveryFilter | None, scope: Scope | None) -> Select:
 
 
 async def delivery_page(session: AsyncSession, f: DeliveryFilter | None, *, after_id: int | None, limit: int,
-                        scope: Scope | None = None) -> Page[Delivery]:
+                        scope: Scope | None = None) -> Page[Row]:
     return await keyset_page(session, filtered(f, scope), Delivery.id, after_id, limit)
 
 
@@ -76,23 +78,21 @@ async def total_cost(session: AsyncSession, f: DeliveryFilter | None, *, scope: 
 
 
 async def deliveries_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None
-                            ) -> list[Delivery]:
-    stmt = scoped(select(Delivery).where(col(Delivery.id).in_(list(ids))), Delivery, scope)
-    return list((await session.execute(stmt)).scalars())
+                            ) -> list[Row]:
+    return await all_rows(session, scoped(columns(Delivery).where(col(Delivery.id).in_(list(ids))), Delivery, scope))
 
 
 async def deliveries_by_episode_ids(session: AsyncSession, episode_ids: Iterable[int], *,
-                                    scope: Scope | None = None) -> list[Delivery]:
-    stmt = scoped(select(Delivery).where(col(Delivery.episode_id).in_(list(episode_ids))), Delivery, scope)
-    stmt = stmt.order_by(Delivery.episode_id, Delivery.date)
-    return list((await session.execute(stmt)).scalars())
+                                    scope: Scope | None = None) -> list[Row]:
+    stmt = scoped(columns(Delivery).where(col(Delivery.episode_id).in_(list(episode_ids))), Delivery, scope)
+    return await all_rows(session, stmt.order_by(Delivery.episode_id, Delivery.date))
 
 
 async def deliveries_by_client_ids(session: AsyncSession, client_ids: Iterable[int], *,
                                    date_from: date | None = None, date_to: date | None = None,
-                                   scope: Scope | None = None) -> list[tuple[int, Delivery]]:
+                                   scope: Scope | None = None) -> list[tuple[int, Row]]:
     """(client id, delivery) pairs of all ``client_ids``, each client's in date order."""
-    stmt = (select(ServiceEpisode.client_id, Delivery)
+    stmt = (columns(Delivery).add_columns(col(ServiceEpisode.client_id).label("owner_id"))
             .join(ServiceEpisode, ServiceEpisode.id == Delivery.episode_id)
             .where(col(ServiceEpisode.client_id).in_(list(client_ids))))
     stmt = scoped(stmt, Delivery, scope)
@@ -101,7 +101,7 @@ async def deliveries_by_client_ids(session: AsyncSession, client_ids: Iterable[i
     if date_to is not None:
         stmt = stmt.where(Delivery.date <= date_to)
     stmt = stmt.order_by(ServiceEpisode.client_id, Delivery.date, Delivery.id)
-    return [(int(c), d) for c, d in (await session.execute(stmt)).all()]
+    return [(int(row.owner_id), row) for row in await all_rows(session, stmt)]
 
 
 async def _cost_lines(session: AsyncSession, key, ids: list[int], scope: Scope | None) -> dict[int, list[CostLine]]:

@@ -1,4 +1,4 @@
-"""Reading service episodes: the filtered, paged list and batched loads."""
+"""Reading service episodes: the filtered, paged list and batched loads (rows, see :mod:`.rows`)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from ..models import ServiceEpisode
 from .paging import Page, count, keyset_page
+from .rows import Row, all_rows, columns
 from .scope import Scope, scoped
 
 
@@ -31,7 +32,7 @@ class EpisodeFilter:
 
 
 def filtered(f: EpisodeFilter | None, scope: Scope | None) -> Select:
-    stmt = scoped(select(ServiceEpisode), ServiceEpisode, scope)
+    stmt = scoped(columns(ServiceEpisode), ServiceEpisode, scope)
     if f is None:
         return stmt
     for column, value in ((ServiceEpisode.client_id, f.client_id), (ServiceEpisode.service_code, f.service_code),
@@ -49,7 +50,7 @@ def filtered(f: EpisodeFilter | None, scope: Scope | None) -> Select:
 
 
 async def episode_page(session: AsyncSession, f: EpisodeFilter | None, *, after_id: int | None, limit: int,
-                       scope: Scope | None = None) -> Page[ServiceEpisode]:
+                       scope: Scope | None = None) -> Page[Row]:
     return await keyset_page(session, filtered(f, scope), ServiceEpisode.id, after_id, limit)
 
 
@@ -57,16 +58,15 @@ async def count_episodes(session: AsyncSession, f: EpisodeFilter | None, *, scop
     return await count(session, filtered(f, scope))
 
 
-async def episodes_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None
-                          ) -> list[ServiceEpisode]:
-    stmt = scoped(select(ServiceEpisode).where(col(ServiceEpisode.id).in_(list(ids))), ServiceEpisode, scope)
-    return list((await session.execute(stmt)).scalars())
+async def episodes_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None) -> list[Row]:
+    stmt = scoped(columns(ServiceEpisode).where(col(ServiceEpisode.id).in_(list(ids))), ServiceEpisode, scope)
+    return await all_rows(session, stmt)
 
 
 async def episodes_by_client_ids(session: AsyncSession, client_ids: Iterable[int], *, scope: Scope | None = None
-                                 ) -> list[ServiceEpisode]:
+                                 ) -> list[Row]:
     """Episodes of all ``client_ids`` in one statement, each client's in start order."""
-    stmt = scoped(select(ServiceEpisode).where(col(ServiceEpisode.client_id).in_(list(client_ids))),
+    stmt = scoped(columns(ServiceEpisode).where(col(ServiceEpisode.client_id).in_(list(client_ids))),
                   ServiceEpisode, scope)
     stmt = stmt.order_by(ServiceEpisode.client_id, ServiceEpisode.start_date, ServiceEpisode.id)
-    return list((await session.execute(stmt)).scalars())
+    return await all_rows(session, stmt)

@@ -19,11 +19,12 @@ class Page(Generic[T]):
 
 async def keyset_page(session: AsyncSession, stmt: Select, id_column: Any, after_id: int | None,
                       limit: int) -> Page:
-    """Rows of ``stmt`` with ``id_column`` above ``after_id``, in id order, at most ``limit`` of them."""
+    """Rows of ``stmt`` (a ``SELECT`` of columns) with ``id_column`` above ``after_id``, in id order, at most
+    ``limit`` of them."""
     if after_id is not None:
         stmt = stmt.where(id_column > after_id)
     # one row more than asked tells whether another page follows, without a second query
-    rows = list((await session.execute(stmt.order_by(id_column).limit(limit + 1))).scalars())
+    rows = list((await session.execute(stmt.order_by(id_column).limit(limit + 1))).all())
     return Page(rows[:limit], len(rows) > limit)
 
 

@@ -1,4 +1,5 @@
-"""Reference data: municipalities, services, rates, service places, institutions, DI plan targets."""
+"""Reference data: municipalities, services, rates, service places, institutions, DI plan targets (rows, see
+:mod:`.rows`)."""
 
 from __future__ import annotations
 
@@ -18,71 +19,72 @@ from ..models import (
     ServicePlace,
     ServiceTypeRow,
 )
+from .rows import Row, all_rows, columns
 from .scope import Scope, scoped
 
 
 async def municipalities(session: AsyncSession, *, on: date | None = None, scope: Scope | None = None
-                         ) -> list[MunicipalityRow]:
+                         ) -> list[Row]:
     """Municipalities by code; with ``on`` only those existing on that date (historic ones otherwise too)."""
-    stmt = scoped(select(MunicipalityRow), MunicipalityRow, scope)
+    stmt = scoped(columns(MunicipalityRow), MunicipalityRow, scope)
     if on is not None:
         stmt = stmt.where(MunicipalityRow.valid_from <= on,
                           or_(col(MunicipalityRow.valid_to).is_(None), MunicipalityRow.valid_to >= on))
-    return list((await session.execute(stmt.order_by(MunicipalityRow.code))).scalars())
+    return await all_rows(session, stmt.order_by(MunicipalityRow.code))
 
 
 async def municipalities_by_codes(session: AsyncSession, codes: Iterable[str], *, scope: Scope | None = None
-                                  ) -> list[MunicipalityRow]:
-    stmt = scoped(select(MunicipalityRow).where(col(MunicipalityRow.code).in_(list(codes))), MunicipalityRow, scope)
-    return list((await session.execute(stmt)).scalars())
+                                  ) -> list[Row]:
+    stmt = scoped(columns(MunicipalityRow).where(col(MunicipalityRow.code).in_(list(codes))), MunicipalityRow, scope)
+    return await all_rows(session, stmt)
 
 
 async def service_types(session: AsyncSession, *, target_group: str | None = None, scope: Scope | None = None
-                        ) -> list[ServiceTypeRow]:
-    stmt = scoped(select(ServiceTypeRow), ServiceTypeRow, scope)
+                        ) -> list[Row]:
+    stmt = scoped(columns(ServiceTypeRow), ServiceTypeRow, scope)
     if target_group is not None:
         # target_groups is a comma-separated list of codes; the commas around it make the match exact
         stmt = stmt.where(("," + col(ServiceTypeRow.target_groups) + ",").contains(f",{target_group},"))
-    return list((await session.execute(stmt.order_by(ServiceTypeRow.code))).scalars())
+    return await all_rows(session, stmt.order_by(ServiceTypeRow.code))
 
 
 async def service_types_by_codes(session: AsyncSession, codes: Iterable[str], *, scope: Scope | None = None
-                                 ) -> list[ServiceTypeRow]:
-    stmt = scoped(select(ServiceTypeRow).where(col(ServiceTypeRow.code).in_(list(codes))), ServiceTypeRow, scope)
-    return list((await session.execute(stmt)).scalars())
+                                 ) -> list[Row]:
+    stmt = scoped(columns(ServiceTypeRow).where(col(ServiceTypeRow.code).in_(list(codes))), ServiceTypeRow, scope)
+    return await all_rows(session, stmt)
 
 
 async def rates(session: AsyncSession, *, as_of: date | None = None, service_code: str | None = None,
-                scope: Scope | None = None) -> list[RateRow]:
+                scope: Scope | None = None) -> list[Row]:
     """Rates (every tier), those valid on ``as_of`` when given."""
-    stmt = scoped(select(RateRow), RateRow, scope)
+    stmt = scoped(columns(RateRow), RateRow, scope)
     if as_of is not None:
         stmt = stmt.where(RateRow.valid_from <= as_of, or_(col(RateRow.valid_to).is_(None), RateRow.valid_to >= as_of))
     if service_code is not None:
         stmt = stmt.where(RateRow.service_code == service_code)
     stmt = stmt.order_by(RateRow.service_code, RateRow.tier, RateRow.valid_from)
-    return list((await session.execute(stmt)).scalars())
+    return await all_rows(session, stmt)
 
 
-async def rates_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None) -> list[RateRow]:
-    stmt = scoped(select(RateRow).where(col(RateRow.id).in_(list(ids))), RateRow, scope)
-    return list((await session.execute(stmt)).scalars())
+async def rates_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None) -> list[Row]:
+    stmt = scoped(columns(RateRow).where(col(RateRow.id).in_(list(ids))), RateRow, scope)
+    return await all_rows(session, stmt)
 
 
 async def service_places(session: AsyncSession, *, service_code: str | None = None,
-                         municipality_code: str | None = None, scope: Scope | None = None) -> list[ServicePlace]:
-    stmt = scoped(select(ServicePlace), ServicePlace, scope)
+                         municipality_code: str | None = None, scope: Scope | None = None) -> list[Row]:
+    stmt = scoped(columns(ServicePlace), ServicePlace, scope)
     if service_code is not None:
         stmt = stmt.where(ServicePlace.service_code == service_code)
     if municipality_code is not None:
         stmt = stmt.where(ServicePlace.municipality_code == municipality_code)
-    return list((await session.execute(stmt.order_by(ServicePlace.id))).scalars())
+    return await all_rows(session, stmt.order_by(ServicePlace.id))
 
 
 async def service_places_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None
-                                ) -> list[ServicePlace]:
-    stmt = scoped(select(ServicePlace).where(col(ServicePlace.id).in_(list(ids))), ServicePlace, scope)
-    return list((await session.execute(stmt)).scalars())
+                                ) -> list[Row]:
+    stmt = scoped(columns(ServicePlace).where(col(ServicePlace.id).in_(list(ids))), ServicePlace, scope)
+    return await all_rows(session, stmt)
 
 
 async def occupancy_by_place(session: AsyncSession, ids: Iterable[int], on: date) -> dict[int, int]:
@@ -97,26 +99,26 @@ async def occupancy_by_place(session: AsyncSession, ids: Iterable[int], on: date
 
 
 async def institutions(session: AsyncSession, *, municipality_code: str | None = None,
-                       scope: Scope | None = None) -> list[Institution]:
-    stmt = scoped(select(Institution), Institution, scope)
+                       scope: Scope | None = None) -> list[Row]:
+    stmt = scoped(columns(Institution), Institution, scope)
     if municipality_code is not None:
         stmt = stmt.where(Institution.municipality_code == municipality_code)
-    return list((await session.execute(stmt.order_by(Institution.code))).scalars())
+    return await all_rows(session, stmt.order_by(Institution.code))
 
 
 async def institutions_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None
-                              ) -> list[Institution]:
-    stmt = scoped(select(Institution).where(col(Institution.id).in_(list(ids))), Institution, scope)
-    return list((await session.execute(stmt)).scalars())
+                              ) -> list[Row]:
+    stmt = scoped(columns(Institution).where(col(Institution.id).in_(list(ids))), Institution, scope)
+    return await all_rows(session, stmt)
 
 
 async def targets(session: AsyncSession, *, target_group: str | None = None, scope: Scope | None = None
-                  ) -> list[DIPlanTargetRow]:
-    stmt = scoped(select(DIPlanTargetRow), DIPlanTargetRow, scope)
+                  ) -> list[Row]:
+    stmt = scoped(columns(DIPlanTargetRow), DIPlanTargetRow, scope)
     if target_group is not None:
         stmt = stmt.where(DIPlanTargetRow.target_group == target_group)
     # unique-person targets (no service) first within a group and due date
     stmt = stmt.order_by(DIPlanTargetRow.target_group, DIPlanTargetRow.due,
                          col(DIPlanTargetRow.service_code).is_not(None), DIPlanTargetRow.service_code,
                          DIPlanTargetRow.recipient, DIPlanTargetRow.id)
-    return list((await session.execute(stmt)).scalars())
+    return await all_rows(session, stmt)
