@@ -24,6 +24,7 @@ from core.node import Node
 
 from .engine import is_sqlite
 from .indicators import compute_snapshot
+from .migrate import optimize
 from .models import IndicatorSnapshot, Outbox, Region, utcnow
 
 LAST_ERROR_MAX = 500
@@ -71,7 +72,8 @@ async def take_snapshot(node: Node, as_of: date, *, publish: bool = False
 
     All figures are read in one transaction (REPEATABLE READ on PostgreSQL) so
     they agree with each other, and the snapshot is written in that same
-    transaction.
+    transaction. Publishing (say, nightly) is also when a SQLite node refreshes
+    the planner's statistics its snapshot query would use (``PRAGMA optimize``).
     """
     async with node.sessions() as session:
         if not is_sqlite(node.settings.db):
@@ -83,6 +85,7 @@ async def take_snapshot(node: Node, as_of: date, *, publish: bool = False
             return snapshot, None
         try:
             row = await write_snapshot(session, snapshot)
+            await optimize(session)
             await session.commit()
         except IntegrityError:
             await session.rollback()
