@@ -38,6 +38,7 @@ from .clients import ClientQuery
 from .deliveries import DeliveryMutation, DeliveryQuery
 from .episodes import EpisodeMutation, EpisodeQuery
 from .errors import NodeSchema
+from .execution import NodeExecutionContext
 from .guard import AccessControl, guard_root_fields
 from .indicators import IndicatorQuery
 from .instruments import InstrumentQuery
@@ -105,6 +106,7 @@ def build_schema(pm: pluggy.PluginManager | None = None, settings: Settings | No
         types=types,
         extensions=[*protections(settings), AccessControl],
         scalar_overrides=SCALAR_OVERRIDES,
+        execution_context_class=NodeExecutionContext,
         config=StrawberryConfig(disable_field_suggestions=settings.production),
     )
     guard_root_fields(schema._schema)
