@@ -102,3 +102,23 @@ async def test_bytes_that_are_no_snapshot(body, monkeypatch):
     monkeypatch.setattr(messages, "MAX_MESSAGE_BYTES", 1000)
     with pytest.raises(MessageRejected, match="inflates beyond"):
         decode(gzip.compress(b" " * 5000), {"Content-Encoding": "gzip"}, SUBJECT)
+
+
+@pytest.mark.parametrize("bad, reason", [("Anna Bērziņa", "is not a code"), (-1, "a count is a whole number")])
+async def test_a_bad_cell_deep_in_a_block_is_named_by_its_row(body, bad, reason):
+    """Each distinct code and value is checked once; a block that fails is walked to name its first bad row."""
+    block = next(x for x in body["indicators"] if x["code"] == "persons_received")
+    last = len(block["rows"]) - 1
+    assert last > 100
+    row = block["rows"][last]
+    if bad == -1:
+        row[-1] = bad  # the value
+    else:
+        row[0] = bad  # the municipality
+    with pytest.raises(MessageRejected, match=f"persons_received row {last}: .*{reason}"):
+        decode(_raw(body), {}, SUBJECT)
+
+
+async def test_rows_decode_as_tuples_and_encode_as_arrays(message, body):
+    assert all(isinstance(row, tuple) for block in message.indicators for row in block.rows)
+    assert body["indicators"][0]["rows"][0] == list(message.indicators[0].rows[0])
