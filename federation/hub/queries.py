@@ -26,7 +26,7 @@ from core.domain.indicators import (
 )
 
 from . import models as t
-from .store import DIMENSION_COLUMNS
+from .figures import DIMENSION_COLUMNS
 
 F = t.figures
 
