@@ -22,11 +22,13 @@ from federation.hub.store import HubStore, Outcome
 class TimedStore(HubStore):
     committed: dict[str, float]
 
-    async def ingest(self, message):  # type: ignore[override]
-        outcome = await super().ingest(message)  # returns after the commit
-        if outcome is Outcome.ACCEPTED:
-            self.committed[message.snapshot_id] = time.time()
-        return outcome
+    async def ingest_many(self, messages):  # type: ignore[override]
+        outcomes = await super().ingest_many(messages)  # returns after the commit (what the consumer calls)
+        now = time.time()
+        for message, outcome in zip(messages, outcomes, strict=True):
+            if outcome is Outcome.ACCEPTED:
+                self.committed[message.snapshot_id] = now
+        return outcomes
 
 
 async def main(db: str, nats_url: str, expect: int, timeout: float) -> None:
