@@ -131,3 +131,36 @@ def zemgale_copy(zemgale_2018, tmp_path) -> str:
 def pg_empty_url(pg_dbs) -> str:
     """An empty PostgreSQL database (for a hub)."""
     return pg_dbs.fresh(seeded=False)
+
+
+@pytest.fixture(scope="session")
+def snapshots(region_databases) -> dict:
+    """Snapshot messages as nodes send them: ``k1``, ``k2`` (Kurzeme, the same date, sequences 1 and 2, 2 and 7
+    people), ``k3`` (Kurzeme, another date, sequence 3) and ``l1`` (Latgale, 3 people)."""
+    import asyncio
+
+    from tests.federation.helpers import D1, D2, add_people, pending_messages, publish
+
+    kurzeme, latgale = region_databases["kurzeme"].fresh(), region_databases["latgale"].fresh()
+
+    async def build() -> dict:
+        await add_people(kurzeme, "kurzeme", 2)
+        await publish(kurzeme, "kurzeme", D1)
+        await add_people(kurzeme, "kurzeme", 5, serial=100)
+        await publish(kurzeme, "kurzeme", D1)
+        await publish(kurzeme, "kurzeme", D2)
+        await add_people(latgale, "latgale", 3)
+        await publish(latgale, "latgale", D1)
+        k1, k2, k3 = await pending_messages(kurzeme)
+        (l1,) = await pending_messages(latgale)
+        return {"k1": k1, "k2": k2, "k3": k3, "l1": l1}
+
+    return asyncio.run(build())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_hub_url(request, tmp_path) -> str:
+    """An empty hub database on each backend (PostgreSQL: the COPY path; SQLite: the executemany path)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hub.db'}"
+    return request.getfixturevalue("pg_empty_url")

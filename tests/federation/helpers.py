@@ -49,6 +49,20 @@ async def publish(url: str, region: str, as_of: date = D1) -> IndicatorSnapshot:
         await node.close()
 
 
+async def pending_messages(url: str) -> list:
+    """The node's unsent snapshots as the relay would send them (:class:`SnapshotMessage`), oldest first."""
+    from core.store.engine import session_factory
+    from core.store.snapshots import pending
+    from federation.relay import to_message
+
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as s:
+            return [to_message(p) for p in await pending(s)]
+    finally:
+        await engine.dispose()
+
+
 async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 60.0, what: str = "condition") -> None:
     """Poll ``check`` until it is true (no timing is asserted: the timeout only ends a hung test)."""
     loop = asyncio.get_running_loop()
