@@ -36,7 +36,7 @@ class ImportSourceError(Exception):
     """The source cannot be read at all (missing file, wrong headers): nothing is imported."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClientRecord:
     """A person (or a child's legal representative / foster family) to register."""
 
@@ -56,7 +56,7 @@ class ClientRecord:
     """For a representative or foster family: the ``external_id`` of the child's client record."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EpisodeRecord:
     """A person receiving one service from a start date, granted by a municipality."""
 
@@ -70,7 +70,7 @@ class EpisodeRecord:
     end_date: date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DeliveryRecord:
     """Units of an episode's service delivered on one day (one delivery per episode and day)."""
 
@@ -82,7 +82,7 @@ class DeliveryRecord:
     units: Decimal | str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RejectedRecord:
     """Something the importer could not turn into a record (a bad date, a duplicate row)."""
 
@@ -98,7 +98,7 @@ Record = ClientRecord | EpisodeRecord | DeliveryRecord | RejectedRecord
 RECORD_KINDS = ("client", "episode", "delivery")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImportContext:
     """What an importer may use to turn a municipal system's names into the programme's codes."""
 

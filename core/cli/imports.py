@@ -15,7 +15,7 @@ from core.node import Node
 from core.settings import get_settings
 from core.store.engine import create_engine, session_factory
 from core.store.exports import ExportParams, ExportTable, available_exporters, parse_month, render
-from core.store.imports import ImportReport, run_import
+from core.store.imports import BATCH_SIZE, ImportReport, run_import
 
 from .app import CommandError, app, console, err_console, run
 from .db import DB_OPTION, REGION_OPTION
@@ -132,7 +132,7 @@ def import_command(
     system: str | None = typer.Option(
         None, "--system", help="Name of the municipal system the ids come from (default: importer)."
     ),
-    batch_size: int = typer.Option(500, "--batch-size", min=1, help="Records committed together."),
+    batch_size: int = typer.Option(BATCH_SIZE, "--batch-size", min=1, help="Records committed together."),
     option: list[str] = typer.Option([], "--option", help="key=value passed to the importer (repeatable)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ) -> None:

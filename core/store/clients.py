@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.errors import DomainError, DuplicatePersonalCode, InvalidValue, UnknownObject
 from core.domain.people import RecipientKind, Residence, ResidencePathway, TargetGroup
-from core.domain.personal_code import parse_personal_code
+from core.domain.personal_code import PersonalCode, parse_personal_code
 from core.domain.rules import check_programme_date
 from core.node import Node
 
@@ -109,6 +109,8 @@ class ClientFacts:
     institution_found: bool = True
     code_taken: bool = False
     """A client with the same personal code is registered already."""
+    code: PersonalCode | None = None
+    """``data.personal_code`` parsed already by the caller (None: the rules parse it)."""
 
 
 async def client_facts(session: AsyncSession, data: NewClient, today: date) -> ClientFacts:
@@ -130,7 +132,7 @@ def check_new_client(node: Node, data: NewClient, facts: ClientFacts, today: dat
     The API (one client) and the import (a batch at once) both call this: the facts
     are what each has looked up beforehand.
     """
-    code = parse_personal_code(data.personal_code, today=today)
+    code = facts.code or parse_personal_code(data.personal_code, today=today)
     given, family = _name(data.given_name, "givenName"), _name(data.family_name, "familyName")
     group = _enum(TargetGroup, data.target_group, "targetGroup")
     recipient = _enum(RecipientKind, data.recipient_kind, "recipientKind")

@@ -39,6 +39,8 @@ class DuplicateDelivery(DomainError):
 
 
 def _units(value, field: str) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
     try:
         return Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -63,11 +65,12 @@ async def first_service_date(session: AsyncSession, client_id: int) -> date | No
 
 def _pick_rate(node: Node, svc: ServiceType, day: date, care_level: int | None,
                rates: list[tuple[int, Rate]]) -> tuple[int | None, Rate | None]:
-    candidates = sorted(((i, r) for i, r in rates if r.valid_on(day)), key=lambda p: p[1].tier)
+    candidates = [(i, r) for i, r in rates if r.valid_on(day)]
     if not candidates:
         return None, None
     if len(candidates) == 1:
         return candidates[0]
+    candidates.sort(key=lambda p: p[1].tier)
     chosen = node.pm.hook.rate_tier(service=svc, care_level=care_level, candidates=[r for _, r in candidates])
     return next(((i, r) for i, r in candidates if r == chosen), candidates[0])
 
@@ -143,14 +146,19 @@ def cost_deliveries(node: Node, svc: ServiceType, episode, parsed: Parsed, facts
         check_respite_days({y: n for y, n in facts.respite_days.items() if y in years}, [d for d, _ in parsed])
     first = facts.first_service or episode.start_date
     rows, drafts = [], []
+    hook = node.pm.hook.validate_deliveries
+    told = bool(hook.get_hookimpls())  # without a plugin rule nobody reads the drafts
     for day, units in parsed:
         rate_id, rate = _pick_rate(node, svc, day, facts.care_level, facts.rates)
         cost = delivery_cost(units, rate.amount if rate else None)
         source = node.funding.source(first_service=first, delivered_on=day, left_institution=facts.left_institution)
         rows.append(dict(episode_id=episode.id, date=day, units=units, rate_id=rate_id, cost=cost,
                          funding_source=source.value))
-        drafts.append(DeliveryDraft(node.region, episode.id, episode.client_id, svc, day, units, cost, source.value))
-    raise_if_any([e for result in node.pm.hook.validate_deliveries(deliveries=drafts) if result for e in result])
+        if told:
+            drafts.append(DeliveryDraft(node.region, episode.id, episode.client_id, svc, day, units, cost,
+                                        source.value))
+    if told:
+        raise_if_any([e for result in hook(deliveries=drafts) if result for e in result])
     return rows
 
 

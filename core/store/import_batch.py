@@ -34,34 +34,32 @@ from .deliveries import DeliveryFacts, DeliveryInput, check_delivery_items, cost
 from .episodes import NewEpisode, check_episode_end, check_new_episode, episode_values, no_episode, service
 from .import_bulk import insert_with_ids
 from .import_facts import BatchFacts
+from .import_lookups import Lookups
 from .models import Client, Delivery, ServiceEpisode, utcnow
 
-CLIENT_COLUMNS = (
-    "personal_code", "given_name", "family_name", "birth_date", "address", "diagnosis", "target_group",
-    "recipient_kind", "represents_client_id", "municipality_code", "residence", "institution_id",
-    "preparing_since", "left_institution_on",
-)
-EPISODE_COLUMNS = ("client_id", "service_code", "place_id", "granted_by", "start_date", "end_date", "plan_item_id")
-DELIVERY_COLUMNS = ("episode_id", "date", "units", "rate_id", "cost", "funding_source")
 ID_KEYS = ("clientId", "episodeId")
+NO_RESPITE: Counter = Counter()  # the respite days of a service that is not respite care: none, never changed
 
 
 class BatchWriter:
     """Checks a batch's records on its facts and keeps the accepted rows until :meth:`write`."""
 
-    def __init__(self, node: Node, facts: BatchFacts, delivered: set[tuple[int, date]]) -> None:
+    def __init__(self, node: Node, facts: BatchFacts, known: Lookups) -> None:
         self.node = node
         self.today = node.today()
+        self.known = known
         self.facts = facts
         self.clients = dict(facts.clients)
         self.episodes = dict(facts.episodes)
-        self.delivered = delivered
+        self.delivered = known.delivered
         """Days recorded before the batch (episode id, day)."""
         self.recorded: set[tuple[int, date]] = set()
         """Days recorded by the batch."""
         self.new_clients: list[SimpleNamespace] = []
         self.new_episodes: list[SimpleNamespace] = []
-        self.new_deliveries: list[SimpleNamespace] = []
+        self.new_deliveries: list[dict] = []
+        self.delivery_ids: list[int] = []
+        """The provisional id of each of :attr:`new_deliveries`."""
         self.ended: dict[int, SimpleNamespace] = {}
         """Episodes written before that the batch ends."""
         self._last_id = 0
@@ -81,7 +79,8 @@ class BatchWriter:
     async def register_client(self, session: AsyncSession, data: NewClient) -> SimpleNamespace:
         # a personal code registered before was linked by the flow: none of these codes is taken
         child = None if data.represents_client_id is None else self.clients.get(data.represents_client_id)
-        values = check_new_client(self.node, data, ClientFacts(child), self.today)
+        code = self.known.personal_code(data.personal_code, self.today)  # parsed by the flow already
+        values = check_new_client(self.node, data, ClientFacts(child, code=code), self.today)
         client = SimpleNamespace(id=self._new_id(), care_level=None, **values)
         self.clients[client.id] = client
         self.new_clients.append(client)
@@ -111,9 +110,7 @@ class BatchWriter:
             self.ended[episode_id] = episode
         return episode
 
-    async def record_deliveries(
-        self, session: AsyncSession, episode_id: int, items: list[DeliveryInput]
-    ) -> list[SimpleNamespace]:
+    async def record_deliveries(self, session: AsyncSession, episode_id: int, items: list[DeliveryInput]) -> list[int]:
         episode = await self.get_episode(session, episode_id)
         svc = service(self.node, episode.service_code)
         parsed = check_delivery_items(svc, episode, items, self.today)
@@ -122,20 +119,20 @@ class BatchWriter:
         if not parsed:
             return []
         client = self.clients[episode.client_id]
-        respite = self.facts.respite.setdefault(client.id, Counter())
+        respite = self.facts.respite.setdefault(client.id, Counter()) if is_respite(svc) else NO_RESPITE
         facts = DeliveryFacts(respite, self.facts.first_service.get(client.id), self.facts.rates.get(svc.code, []),
                               client.care_level, client.residence == Residence.LEFT_INSTITUTION)
-        costed = cost_deliveries(self.node, svc, episode, parsed, facts)
-        rows = [SimpleNamespace(id=self._new_id(), **values) for values in costed]
+        rows = cost_deliveries(self.node, svc, episode, parsed, facts)
+        ids = [self._new_id() for _ in rows]
         self.new_deliveries.extend(rows)
-        for day, _units in parsed:
-            self.recorded.add((episode_id, day))
-            if is_respite(svc):
-                respite[day.year] += 1
-            last = self.facts.last_delivery.get(episode_id)
-            if last is None or day > last:
-                self.facts.last_delivery[episode_id] = day
-        return rows
+        self.delivery_ids.extend(ids)
+        days = [d for d, _ in parsed]
+        self.recorded.update((episode_id, d) for d in days)
+        if is_respite(svc):
+            respite.update(d.year for d in days)
+        last = self.facts.last_delivery.get(episode_id)
+        self.facts.last_delivery[episode_id] = max(days) if last is None else max(last, *days)
+        return ids
 
     async def get_episode(self, session: AsyncSession, episode_id: int) -> SimpleNamespace:
         episode = self.episodes.get(episode_id)
@@ -149,26 +146,19 @@ class BatchWriter:
         """Insert the accepted rows (clients, episodes, deliveries), end the episodes; provisional id -> id."""
         real: dict[int, int] = {}
         now = utcnow()
-
-        def resolve(object_id):
-            return real[object_id] if object_id is not None and object_id < 0 else object_id
-
         waiting = self.new_clients
         while waiting:  # a representative whose child is new too waits for the child's id
             ready = [c for c in waiting if _can_point(c.represents_client_id, real)]
             if not ready:
                 raise RuntimeError("representatives wait for children that are not in the batch")
             waiting = [c for c in waiting if not _can_point(c.represents_client_id, real)]
-            rows = [_row(c, CLIENT_COLUMNS, resolve, represents_client_id=True, created_at=now, updated_at=now)
-                    for c in ready]
-            ids = await insert_with_ids(session, Client.__table__, rows)  # type: ignore[attr-defined]
-            real.update(zip((c.id for c in ready), ids, strict=True))
-        rows = [_row(e, EPISODE_COLUMNS, resolve, client_id=True, created_at=now) for e in self.new_episodes]
-        ids = await insert_with_ids(session, ServiceEpisode.__table__, rows)  # type: ignore[attr-defined]
-        real.update(zip((e.id for e in self.new_episodes), ids, strict=True))
-        rows = [_row(d, DELIVERY_COLUMNS, resolve, episode_id=True) for d in self.new_deliveries]
-        ids = await insert_with_ids(session, Delivery.__table__, rows)  # type: ignore[attr-defined]
-        real.update(zip((d.id for d in self.new_deliveries), ids, strict=True))
+            await self._insert(session, Client, ready, real, "represents_client_id", created_at=now, updated_at=now)
+        await self._insert(session, ServiceEpisode, self.new_episodes, real, "client_id", created_at=now)
+        for row in self.new_deliveries:
+            if row["episode_id"] < 0:
+                row["episode_id"] = real[row["episode_id"]]
+        ids = await insert_with_ids(session, Delivery.__table__, self.new_deliveries)  # type: ignore[attr-defined]
+        real.update(zip(self.delivery_ids, ids, strict=True))
         if self.ended:
             await session.execute(
                 update(ServiceEpisode.__table__).where(ServiceEpisode.__table__.c.id == bindparam("episode_id")),
@@ -176,26 +166,34 @@ class BatchWriter:
             )
         return real
 
+    @staticmethod
+    async def _insert(session: AsyncSession, model, objects: list[SimpleNamespace], real: dict[int, int],
+                      pointer: str, **extra) -> None:
+        """Insert ``objects`` (their attributes are the table's columns, ``id`` provisional); ``pointer`` is a
+        column that may hold a provisional id of a row written before."""
+        provisional, rows = [], []
+        for obj in objects:
+            row = dict(vars(obj))
+            provisional.append(row.pop("id"))
+            if row[pointer] is not None and row[pointer] < 0:
+                row[pointer] = real[row[pointer]]
+            row.update(extra)
+            rows.append(row)
+        ids = await insert_with_ids(session, model.__table__, rows)
+        real.update(zip(provisional, ids, strict=True))
+
 
 def _can_point(object_id: int | None, real: dict[int, int]) -> bool:
     """A row can point at ``object_id`` once it is in the database."""
     return object_id is None or object_id > 0 or object_id in real
 
 
-def _row(obj: SimpleNamespace, columns: tuple[str, ...], resolve, **extra) -> dict:
-    """The row of ``obj`` to insert; the columns named ``True`` in ``extra`` hold ids to resolve."""
-    row = {c: getattr(obj, c) for c in columns}
-    for name, value in extra.items():
-        row[name] = resolve(row[name]) if value is True else value
-    return row
-
-
-def resolve_event(event: events.Event, real: dict[int, int]) -> events.Event:
-    """The event with the ids the database gave instead of the provisional ones."""
-    data = dict(event.data)
-    for key in ID_KEYS:
-        if isinstance(data.get(key), int) and data[key] < 0:
-            data[key] = real[data[key]]
-    if "deliveryIds" in data:
-        data["deliveryIds"] = [real[i] if i < 0 else i for i in data["deliveryIds"]]
-    return events.Event(event.type, event.region, data, event.at)
+def resolve_events(batch_events: list[events.Event], real: dict[int, int]) -> None:
+    """The ids the database gave in place of the provisional ones, in the events of the batch (not told yet)."""
+    for event in batch_events:
+        data = event.data
+        for key in ID_KEYS:
+            if key in data and data[key] < 0:
+                data[key] = real[data[key]]
+        if "deliveryIds" in data:
+            data["deliveryIds"] = [real[i] if i < 0 else i for i in data["deliveryIds"]]

@@ -11,6 +11,7 @@ are the rows' ids in order (checked: they must be consecutive).
 
 from __future__ import annotations
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -43,7 +44,10 @@ async def _copy(conn: AsyncConnection, table: sa.Table, rows: list[dict]) -> Non
     raw = (await conn.get_raw_connection()).driver_connection
     if not raw.is_in_transaction():  # SQLAlchemy begins lazily: make sure the COPY is inside the transaction
         await conn.execute(sa.text("SELECT 1"))
-    await raw.copy_records_to_table(table.name, records=records, columns=names)
+    try:
+        await raw.copy_records_to_table(table.name, records=records, columns=names)
+    except asyncpg.IntegrityConstraintViolationError as exc:  # what SQLAlchemy raises for an INSERT
+        raise sa.exc.IntegrityError(f"COPY {table.name}", None, exc) from exc
 
 
 async def insert_rows(session: AsyncSession, table: sa.Table, rows: list[dict]) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.errors import DomainError
-from core.domain.personal_code import parse_personal_code
+from core.domain.personal_code import PersonalCode, parse_personal_code
 from core.imports import ClientRecord, DeliveryRecord, EpisodeRecord, Record
 
 from .import_bulk import insert_rows
@@ -41,6 +41,8 @@ class Lookups:
         self.ends: dict[int, date | None] = {}
         self.delivered: set[tuple[int, date]] = set()
         self.new_refs: list[tuple[str, str, int]] = []
+        self.parsed: dict[tuple[str, date], PersonalCode] = {}
+        """Personal codes parsed already (a person has several rows)."""
         # the session's identity map holds objects weakly: keep the batch's clients and episodes alive so
         # that the write path's session.get() finds them instead of selecting them again
         self.loaded: list[Client | ServiceEpisode] = []
@@ -138,7 +140,7 @@ class Lookups:
         for r in batch:
             if isinstance(r, ClientRecord) and ("client", r.external_id) not in self.refs:
                 try:
-                    codes.add(parse_personal_code(r.personal_code, today=self.today).value)
+                    codes.add(self.personal_code(r.personal_code, self.today).value)
                 except DomainError:
                     continue  # refused with its reason when the record is written
         for chunk in chunks(sorted(codes - self.codes.keys())):
@@ -160,6 +162,14 @@ class Lookups:
         self.new_refs.clear()
 
     # -- records -----------------------------------------------------------------------------------
+
+    def personal_code(self, raw: str, today: date) -> PersonalCode:
+        """``parse_personal_code``, once for each code: a code that is refused is parsed (and refused) again."""
+        key = (raw, today)
+        code = self.parsed.get(key)
+        if code is None:
+            code = self.parsed[key] = parse_personal_code(raw, today=today)
+        return code
 
     async def ref(self, session: AsyncSession, kind: str, external_id: str) -> int | None:
         key = (kind, external_id)

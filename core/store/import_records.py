@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events
 from core.domain.errors import DomainError, DomainErrors, InvalidValue, UnknownObject
-from core.domain.personal_code import parse_personal_code
 from core.imports import ClientRecord, DeliveryRecord, EpisodeRecord, Importer, Record, RejectedRecord
 from core.node import Node
 
@@ -154,7 +153,7 @@ class ImportRecords:
     # -- the three kinds of record ------------------------------------------------------------
 
     async def client(self, session: AsyncSession, r: ClientRecord) -> Done:
-        code = parse_personal_code(r.personal_code, today=self.node.today())
+        code = self.known.personal_code(r.personal_code, self.node.today())
         existing = self.known.codes.get(code.value)
         if existing is not None:  # registered by hand or by another system: the same person, linked
             if existing[1] != r.target_group:
@@ -249,7 +248,7 @@ class ImportRecords:
         while pending:
             try:
                 async with self._savepoint(session):
-                    rows = await self.writer.record_deliveries(
+                    ids = await self.writer.record_deliveries(
                         session, episode_id, [DeliveryInput(r.date, r.units) for r in pending]
                     )
             except (DomainError, DomainErrors) as exc:
@@ -257,7 +256,7 @@ class ImportRecords:
                     raise Refused from exc
                 pending = await self._set_aside(session, pending, errors_of(exc))
                 continue
-            await self._delivered(session, episode_id, rows, len(pending) - len(rows))
+            await self._delivered(session, episode_id, ids, len(pending) - len(ids))
             return
 
     async def _set_aside(
@@ -285,10 +284,10 @@ class ImportRecords:
             self.reject(pending[i], errs)
         return [r for i, r in enumerate(pending) if i not in by_index]
 
-    async def _delivered(self, session: AsyncSession, episode_id: int, rows: list, unchanged: int) -> None:
-        self.report.written["delivery"] += len(rows)
+    async def _delivered(self, session: AsyncSession, episode_id: int, ids: list[int], unchanged: int) -> None:
+        self.report.written["delivery"] += len(ids)
         self.report.unchanged["delivery"] += unchanged
-        if rows:
+        if ids:
             episode = await self.writer.get_episode(session, episode_id)
             self.events.append(
                 self._event(
@@ -296,7 +295,7 @@ class ImportRecords:
                     episodeId=episode_id,
                     clientId=episode.client_id,
                     serviceCode=episode.service_code,
-                    deliveryIds=[r.id for r in rows],
+                    deliveryIds=ids,
                 )
             )
 
@@ -307,11 +306,10 @@ class ImportRecords:
             await self._write_group(session, list(group))
 
     async def _write_group(self, session: AsyncSession, group: list[Record]) -> None:
-        for r in group:
-            self.report.read[r.kind] += 1
-            self.report.lines.add(r.line)
-            self.report.last_line = max(self.report.last_line, r.line)
         first = group[0]
+        self.report.read[first.kind] += len(group)  # a group is one record, or deliveries of one episode
+        self.report.lines.update(r.line for r in group)
+        self.report.last_line = max(self.report.last_line, *(r.line for r in group))
         if isinstance(first, DeliveryRecord):
             await self.deliveries(session, group)  # type: ignore[arg-type]
         elif isinstance(first, RejectedRecord):

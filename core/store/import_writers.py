@@ -38,8 +38,8 @@ class Writer(Protocol):
 
     async def end_episode(self, session: AsyncSession, episode_id: int, end: date) -> Any: ...
 
-    async def record_deliveries(self, session: AsyncSession, episode_id: int, items: list[DeliveryInput]) -> list:
-        """The new deliveries (each with an ``id``); days recorded before are skipped."""
+    async def record_deliveries(self, session: AsyncSession, episode_id: int, items: list[DeliveryInput]) -> list[int]:
+        """The ids of the new deliveries; days recorded before are skipped."""
 
     async def get_episode(self, session: AsyncSession, episode_id: int) -> Any: ...
 
@@ -65,8 +65,9 @@ class DirectWriter:
     async def end_episode(self, session: AsyncSession, episode_id: int, end: date):
         return await end_episode(session, self.node, episode_id, end)
 
-    async def record_deliveries(self, session: AsyncSession, episode_id: int, items: list[DeliveryInput]) -> list:
-        return await record_deliveries(session, self.node, episode_id, items, skip_existing=True)
+    async def record_deliveries(self, session: AsyncSession, episode_id: int, items: list[DeliveryInput]) -> list[int]:
+        rows = await record_deliveries(session, self.node, episode_id, items, skip_existing=True)
+        return [r.id for r in rows]  # type: ignore[misc]
 
     async def get_episode(self, session: AsyncSession, episode_id: int):
         return await get_episode(session, episode_id)  # in the session already: no query

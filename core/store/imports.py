@@ -31,7 +31,7 @@ from core import events
 from core.imports import ImportContext, Importer, ImportSourceError, Record
 from core.node import Node
 
-from .import_batch import BatchWriter, resolve_event
+from .import_batch import BatchWriter, resolve_events
 from .import_bulk import BulkWriteError
 from .import_facts import load_batch_facts
 from .import_records import ImportRecords, ReferenceRefused, Refused
@@ -39,11 +39,11 @@ from .import_report import ImportReport, Mark
 from .import_source import ImporterFailed, open_source, records_of
 from .import_writers import DirectWriter
 
-__all__ = ["BATCH_SIZE", "ImportRun", "ReferenceRefused", "run_import"]
+__all__ = ["BATCH_SIZE", "ImportReport", "ImportRun", "ReferenceRefused", "run_import"]
 
 log = logging.getLogger("kopiena.imports")
 
-BATCH_SIZE = 500
+BATCH_SIZE = 5000
 
 
 class ImportRun(ImportRecords):
@@ -76,16 +76,15 @@ class ImportRun(ImportRecords):
         async with self.node.sessions() as session:
             async with session.begin():
                 facts = await load_batch_facts(session, self.known, batch)
-                writer = self.writer = BatchWriter(self.node, facts, self.known.delivered)
+                writer = self.writer = BatchWriter(self.node, facts, self.known)
                 try:
-                    for _line, records in itertools.groupby(batch, key=lambda r: r.line):
-                        await self.write_records(session, list(records))
+                    await self.write_records(session, batch)  # in order: what a record sees is what came before
                 finally:
                     self.writer = DirectWriter(self.node)
                 real = await writer.write(session)
                 self.known.resolve(real)
                 await self.known.save(session)
-        self.events = [resolve_event(e, real) for e in self.events]
+        resolve_events(self.events, real)
         self.known.commit()
         self.refused_log = None
 
