@@ -9,6 +9,7 @@ and in docs/plugins.md.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterator
@@ -46,6 +47,7 @@ from .layout import (
 from .layout import lookup as label_code
 
 
+@functools.lru_cache(maxsize=4096)
 def client_id(personal_code: str) -> str:
     """A person's external id: derived from the personal code, so every sheet names a person the same way
     without repeating the code itself in ``external_refs``."""
@@ -59,11 +61,10 @@ class _Seen:
     episodes: dict[str, int] = field(default_factory=dict)
 
 
-def _required(values: dict[str, Any], key: str) -> Any:
-    value = values.get(key)
-    if not text(value):
+def _required(texts: dict[str, str], key: str) -> str:
+    if not texts[key]:
         raise CellError(HEADER[key], f"{HEADER[key]} is empty.", "MISSING_VALUE")
-    return value
+    return texts[key]
 
 
 def _birth_date(value: Any):
@@ -115,18 +116,19 @@ class SpreadsheetImporter(Importer):
             raise ImportSourceError(f"{source} has no header row (is it empty?)")
 
     def row(self, line: int, values: dict[str, Any], context: ImportContext, seen: _Seen) -> Iterator[Record]:
-        signature = tuple(text(values.get(c.key)) for c in COLUMNS)
+        texts = {c.key: text(values.get(c.key)) for c in COLUMNS}  # each cell as text, once
+        signature = tuple(texts.values())
         if signature in seen.rows:
             yield RejectedRecord(line, "DUPLICATE_ROW", f"The same row as line {seen.rows[signature]}.")
             return
         seen.rows[signature] = line
         try:
-            client, episode, deliveries = self.records(line, values, context)
+            client, episode, deliveries = self.records(line, values, texts, context)
         except CellError as exc:
             yield RejectedRecord(line, exc.code, str(exc), exc.column)
             return
         if episode.external_id in seen.episodes:
-            what = "record number" if text(values.get("record_id")) else "person, service and start date"
+            what = "record number" if texts["record_id"] else "person, service and start date"
             yield RejectedRecord(
                 line,
                 "DUPLICATE_EPISODE",
@@ -141,38 +143,42 @@ class SpreadsheetImporter(Importer):
         yield from deliveries
 
     def records(
-        self, line: int, values: dict[str, Any], context: ImportContext
+        self, line: int, values: dict[str, Any], texts: dict[str, str], context: ImportContext
     ) -> tuple[ClientRecord, EpisodeRecord, list[DeliveryRecord]]:
-        """The client, episode and delivery records of one row (or a :class:`CellError`)."""
-        code = text(_required(values, "personal_code"))
-        start = parse_date(_required(values, "start_date"), HEADER["start_date"])
-        end = parse_date(values["end_date"], HEADER["end_date"]) if text(values.get("end_date")) else None
+        """The client, episode and delivery records of one row (or a :class:`CellError`).
+
+        ``values`` are the cells as read (an XLSX cell may be a date or a number), ``texts`` the same as text.
+        """
+        code = _required(texts, "personal_code")
+        _required(texts, "start_date")
+        start = parse_date(values["start_date"], HEADER["start_date"])
+        end = parse_date(values["end_date"], HEADER["end_date"]) if texts["end_date"] else None
         birth = _birth_date(values.get("birth_date"))
-        municipality = municipality_code(context.municipalities, _required(values, "municipality"), start)
-        represents = text(values.get("represents"))
+        municipality = municipality_code(context.municipalities, _required(texts, "municipality"), start)
+        represents = texts["represents"]
         client = ClientRecord(
             external_id=client_id(code),
             line=line,
             personal_code=code,
-            given_name=text(values.get("given_name")),
-            family_name=text(values.get("family_name")),
-            target_group=label_code(TARGET_GROUPS, _required(values, "target_group")),
+            given_name=texts["given_name"],
+            family_name=texts["family_name"],
+            target_group=label_code(TARGET_GROUPS, _required(texts, "target_group")),
             municipality_code=municipality,
             birth_date=birth,
-            address=text(values.get("address")) or None,
-            diagnosis=text(values.get("diagnosis")) or None,
-            recipient_kind=label_code(RECIPIENTS, values.get("recipient"))
-            if text(values.get("recipient"))
-            else "PERSON",
+            address=texts["address"] or None,
+            diagnosis=texts["diagnosis"] or None,
+            recipient_kind=label_code(RECIPIENTS, texts["recipient"]) if texts["recipient"] else "PERSON",
             represents_external_id=client_id(represents) if represents else None,
         )
-        service = service_code(context.catalogue, _required(values, "service"))
-        episode_id = text(values.get("record_id")) or f"{client.external_id}/{service}/{start.isoformat()}"
+        service = service_code(context.catalogue, _required(texts, "service"))
+        episode_id = texts["record_id"] or f"{client.external_id}/{service}/{start.isoformat()}"
         episode = EpisodeRecord(episode_id, line, client.external_id, service, municipality, start, end)
-        return client, episode, self.deliveries(line, values, episode_id)
+        return client, episode, self.deliveries(line, values, texts, episode_id)
 
-    def deliveries(self, line: int, values: dict[str, Any], episode_id: str) -> list[DeliveryRecord]:
-        has_dates, has_units = text(values.get("delivery_dates")), text(values.get("units"))
+    def deliveries(
+        self, line: int, values: dict[str, Any], texts: dict[str, str], episode_id: str
+    ) -> list[DeliveryRecord]:
+        has_dates, has_units = texts["delivery_dates"], texts["units"]
         if not has_dates and not has_units:
             return []
         if not has_dates:

@@ -117,6 +117,7 @@ class CellError(ValueError):
         self.code = code
 
 
+@functools.lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """Casefolded, without diacritics, spaces collapsed and trailing dots dropped: how headers are matched."""
     plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
@@ -150,6 +151,8 @@ def match_headers(cells: list[Any]) -> tuple[dict[str, int], list[str]]:
 
 
 def text(value: Any) -> str:
+    if type(value) is str:  # a CSV cell: the usual case first
+        return " ".join(value.split())
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -161,6 +164,10 @@ def text(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\.?")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
 def parse_date(value: Any, column: str) -> date:
     if isinstance(value, datetime):
         return value.date()
@@ -169,9 +176,7 @@ def parse_date(value: Any, column: str) -> date:
     if isinstance(value, int | float) and not isinstance(value, bool):  # an Excel serial day number
         return EXCEL_EPOCH + timedelta(days=int(value))
     raw = text(value)
-    m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\.?", raw) or re.fullmatch(
-        r"(\d{4})-(\d{2})-(\d{2})", raw
-    )
+    m = _DATE.fullmatch(raw) or _ISO_DATE.fullmatch(raw)
     if m is None:
         raise CellError(column, f"{raw!r} is not a date; write it as DD.MM.YYYY.")
     parts = [int(p) for p in m.groups()]
@@ -182,12 +187,16 @@ def parse_date(value: Any, column: str) -> date:
         raise CellError(column, f"{raw!r} is not a real date.") from None
 
 
+_DATE_SEPARATORS = re.compile(r"[;\s]+")
+_RANGE_DASH = re.compile(r"\s*[-–—]\s*")
+
+
 def parse_dates(value: Any, column: str) -> list[date]:
     """Delivery dates: DD.MM.YYYY separated by ``;``, spaces or new lines; ``a-b``: every day from a to b."""
     if isinstance(value, date | datetime):
         return [parse_date(value, column)]
     out: list[date] = []
-    for part in re.split(r"[;\s]+", re.sub(r"\s*[-–—]\s*", "-", text(value))):
+    for part in _DATE_SEPARATORS.split(_RANGE_DASH.sub("-", text(value))):
         if not part:
             continue
         if "-" in part and "." in part:
@@ -233,11 +242,29 @@ def parse_units(value: Any, count: int, column: str) -> list[Decimal]:
 def lookup(names: Mapping[str, tuple[str, ...]], value: Any) -> str:
     """The code a Latvian label stands for; an unknown label is returned as given (the core refuses it)."""
     raw = text(value)
-    wanted = fold(raw)
-    for code, labels in names.items():
-        if wanted == fold(code) or wanted in (fold(label) for label in labels):
-            return code
-    return raw
+    return _labels(names).get(fold(raw), raw)
+
+
+_LABELS: dict[int, tuple[Mapping, dict[str, str]]] = {}
+
+
+def _forget_some(cache: dict) -> None:
+    """Keep a handful of tables (a process has one registry, a test suite many)."""
+    if len(cache) >= 16:
+        cache.clear()
+
+
+def _labels(names: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """Folded code or label -> code (the first code that has it), worked out once for each table of names."""
+    cached = _LABELS.get(id(names))
+    if cached is None or cached[0] is not names:
+        _forget_some(_LABELS)
+        folded: dict[str, str] = {}
+        for code, labels in names.items():
+            for label in (code, *labels):
+                folded.setdefault(fold(label), code)
+        cached = _LABELS[id(names)] = (names, folded)
+    return cached[1]
 
 
 @functools.lru_cache(maxsize=16)
@@ -255,13 +282,20 @@ def service_code(catalogue: Catalogue, value: Any) -> str:
     return _service_names(catalogue).get(fold(raw), raw)
 
 
-@functools.lru_cache(maxsize=16)
-def _municipality_names(municipalities: tuple[Municipality, ...]) -> dict[str, list[Municipality]]:
-    names: dict[str, list[Municipality]] = {}
-    for m in municipalities:
-        for name in {fold(m.name_lv), fold(m.short_name)}:
-            names.setdefault(name, []).append(m)
-    return names
+_NAMES: dict[int, tuple[Mapping, dict[str, list[Municipality]]]] = {}
+
+
+def _municipality_names(municipalities: Mapping[str, Municipality]) -> dict[str, list[Municipality]]:
+    """Folded full or short name -> the municipalities that have it, worked out once for each registry."""
+    cached = _NAMES.get(id(municipalities))
+    if cached is None or cached[0] is not municipalities:
+        _forget_some(_NAMES)
+        names: dict[str, list[Municipality]] = {}
+        for m in municipalities.values():
+            for name in {fold(m.name_lv), fold(m.short_name)}:
+                names.setdefault(name, []).append(m)
+        cached = _NAMES[id(municipalities)] = (municipalities, names)
+    return cached[1]
 
 
 def municipality_code(municipalities: Mapping[str, Municipality], value: Any, on: date | None) -> str:
@@ -269,7 +303,7 @@ def municipality_code(municipalities: Mapping[str, Municipality], value: Any, on
     raw = text(value)
     if raw in municipalities:
         return raw
-    found = _municipality_names(tuple(municipalities.values())).get(fold(raw), [])
+    found = _municipality_names(municipalities).get(fold(raw), [])
     if not found:
         return raw
     current = [m for m in found if on is not None and m.current_on(on)]
