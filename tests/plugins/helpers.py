@@ -95,3 +95,62 @@ async def refs(node, system: str) -> dict[tuple[str, str], int]:
             )
         )
         return {(k, e): o for k, e, o in rows.all()}
+
+
+async def contents(node, system: str) -> dict:
+    """What an import left in the database, by external id (ids differ between databases and runs)."""
+    ids = await refs(node, system)
+    ext = {(kind, object_id): e for (kind, e), object_id in ids.items()}
+    async with node.sessions() as s:
+        clients = (await s.execute(select(Client))).scalars().all()
+        episodes = (await s.execute(select(ServiceEpisode))).scalars().all()
+        deliveries = (await s.execute(select(Delivery))).scalars().all()
+    by_code = {c.id: c.personal_code for c in clients}
+    return {
+        "refs": sorted((kind, e, by_code.get(i) if kind == "client" else None) for (kind, e), i in ids.items()),
+        "clients": sorted(
+            (c.personal_code, c.given_name, c.family_name, c.birth_date, c.target_group, c.recipient_kind,
+             by_code.get(c.represents_client_id), c.municipality_code, c.residence)
+            for c in clients
+        ),
+        "episodes": sorted(
+            (ext.get(("episode", e.id)), by_code[e.client_id], e.service_code, e.granted_by, e.start_date,
+             e.end_date)
+            for e in episodes
+        ),
+        "deliveries": sorted(
+            (ext.get(("episode", d.episode_id)), d.date, d.units, d.rate_id, d.cost, d.funding_source)
+            for d in deliveries
+        ),
+    }
+
+
+async def told(node, system: str, events: list) -> list:
+    """The events of an import with external ids (and each delivery as episode and day) in place of ids."""
+    ids = await refs(node, system)
+    ext = {(kind, object_id): e for (kind, e), object_id in ids.items()}
+    async with node.sessions() as s:
+        codes = dict((await s.execute(select(Client.id, Client.personal_code))).all())
+        days = {i: (ext.get(("episode", e)), d) for i, e, d in
+                (await s.execute(select(Delivery.id, Delivery.episode_id, Delivery.date))).all()}
+    out = []
+    for event in events:
+        data = dict(event.data)
+        if "clientId" in data:
+            data["clientId"] = codes[data["clientId"]]
+        if "episodeId" in data:
+            data["episodeId"] = ext[("episode", data["episodeId"])]
+        if "deliveryIds" in data:
+            data["deliveryIds"] = [days[i] for i in data["deliveryIds"]]
+        out.append((event.type, event.region, data))
+    return out
+
+
+def outcome(report) -> dict:
+    """A report as the operator sees it: counters and every refused record with its line, column and reason."""
+    return {
+        "read": dict(report.read), "written": dict(report.written), "linked": dict(report.linked),
+        "updated": dict(report.updated), "unchanged": dict(report.unchanged), "lines": sorted(report.lines),
+        "rejected": [(r.line, r.kind, r.external_id, r.field, r.code, r.message) for r in report.rejected],
+        "error": report.error,
+    }
