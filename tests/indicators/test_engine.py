@@ -170,3 +170,32 @@ def test_without_column_a_count_counts_subject_and_a_sum_adds_amount():
     total = IndicatorSource(Indicator("t_s", "x", Unit.EUR, (D.SERVICE,), Measure.SUM), facts.deliveries)
     assert (count.measured, total.measured) == ("subject", "amount")
     assert IndicatorSource(total.indicator, facts.deliveries, column="cost").measured == "cost"
+
+
+def _ended_as_unknown(q):
+    """The received facts, with the service of every ended episode replaced by one the frame does not have."""
+    ended = facts.received(q).subquery("ended")
+    service = sa.case((ended.c.active == 0, UNKNOWN_SERVICE), else_=ended.c.service)
+    return sa.select(ended.c.municipality, service.label("service"), ended.c.subject, ended.c.active)
+
+
+def _the_same_facts(q):  # another builder: its indicator gets a GROUP BY of its own
+    return _ended_as_unknown(q)
+
+
+async def test_counts_sharing_a_group_by_keep_their_own_rows(built, compute, register_plugin):
+    by = (D.MUNICIPALITY, D.SERVICE)
+
+    class Counts:
+        @hookimpl
+        def indicators(self):
+            return [IndicatorSource(Indicator("t_all", "x", Unit.PERSONS, by), _ended_as_unknown),
+                    IndicatorSource(Indicator("t_running", "x", Unit.PERSONS, by), _ended_as_unknown, where="active"),
+                    IndicatorSource(Indicator("t_alone", "x", Unit.PERSONS, by), _the_same_facts, where="active")]
+
+    register_plugin(Counts())
+    snapshot = await compute(date(2019, 6, 30))
+    assert any(row[1] == UNKNOWN_SERVICE and row[-1] for row in snapshot.block("t_all").rows)
+    running = snapshot.block("t_running").rows
+    assert all(row[1] != UNKNOWN_SERVICE for row in running)  # ended episodes only: no row, not a row of 0
+    assert running == snapshot.block("t_alone").rows and any(row[-1] for row in running)
