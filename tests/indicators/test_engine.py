@@ -63,19 +63,26 @@ async def test_a_snapshot_is_one_statement(built, compute, register_plugin):
     assert len(snapshot.indicators) == len(CORE_INDICATORS) + 2 + 6
 
 
+class Sharing:
+    """Persons active and a sum of the deliveries per municipality and service, on the core's facts builders."""
+
+    def __init__(self, amount: str) -> None:
+        self.amount = amount
+
+    @hookimpl
+    def indicators(self):
+        by = (D.MUNICIPALITY, D.SERVICE)
+        unit = Unit.EUR if self.amount == "cost" else Unit.UNITS
+        return [IndicatorSource(Indicator("t_active_by_service", "x", Unit.PERSONS, by), facts.received,
+                                where="active"),
+                IndicatorSource(Indicator(f"t_{self.amount}_by_service", "x", unit, by, Measure.SUM),
+                                facts.deliveries, column=self.amount)]
+
+
 async def test_indicators_with_the_same_builder_read_its_facts_once(node, register_plugin):
     """The received facts (episodes x clients) and the deliveries' are each in the SQL once, shared by the core's
     indicators, the DI plan and a plugin's indicators built on the same builders."""
-
-    class Sharing:
-        @hookimpl
-        def indicators(self):
-            return [IndicatorSource(Indicator("t_active_by_service", "x", Unit.PERSONS, (D.MUNICIPALITY, D.SERVICE)),
-                                    facts.received, where="active"),
-                    IndicatorSource(Indicator("t_units_by_service", "x", Unit.UNITS, (D.MUNICIPALITY, D.SERVICE),
-                                              Measure.SUM), facts.deliveries, column="units")]
-
-    register_plugin(Sharing())
+    register_plugin(Sharing("units"))
     query = SnapshotStatement(indicator_sources(node.pm), AsOf(date(2019, 6, 30), "zemgale"),
                               node.engine.dialect)
     sql = str(query.statement.compile(dialect=node.engine.dialect))
@@ -85,15 +92,7 @@ async def test_indicators_with_the_same_builder_read_its_facts_once(node, regist
 
 
 async def test_a_plugin_counts_the_cores_facts_with_its_own_filter_and_column(built, compute, register_plugin):
-    class Sharing:
-        @hookimpl
-        def indicators(self):
-            return [IndicatorSource(Indicator("t_active_by_service", "x", Unit.PERSONS, (D.MUNICIPALITY, D.SERVICE)),
-                                    facts.received, where="active"),
-                    IndicatorSource(Indicator("t_cost_by_service", "x", Unit.EUR, (D.MUNICIPALITY, D.SERVICE),
-                                              Measure.SUM), facts.deliveries, column="cost")]
-
-    register_plugin(Sharing())
+    register_plugin(Sharing("cost"))
     snapshot = await compute(date(2019, 6, 30))
     # a person's group, recipient and residence are one each, so per (municipality, service) the persons
     # active are the sum of persons_active over them; the cost is the sum of delivery_cost over group and source

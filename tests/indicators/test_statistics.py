@@ -9,13 +9,11 @@ from datetime import date
 
 import pytest
 
-from core.node import Node
-from core.settings import Settings
 from core.store import migrate
 from core.store.snapshots import take_snapshot
 from tests.indicators.test_definitions import episode, person
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.parametrize("backend", ["sqlite"])]  # PostgreSQL keeps its own
 
 
 def analyzed(url: str) -> set[str]:
@@ -27,20 +25,11 @@ def analyzed(url: str) -> set[str]:
 
 
 @pytest.fixture
-def sqlite_url(sqlite_dbs):
-    url = sqlite_dbs.fresh()
-    yield url
-    sqlite_dbs.release(url)
-
-
-@pytest.fixture
-async def sqlite_node(sqlite_url):
-    node = Node.open(Settings(db=sqlite_url, region="zemgale"))
+async def sqlite_node(node, db_url):
     async with node.sessions() as s, s.begin():
         for serial in range(1, 4):
             await episode(s, node, await person(s, node, serial), "HOME_CARE", date(2019, 1, serial))
-    yield node, sqlite_url
-    await node.close()
+    return node, db_url
 
 
 async def test_upgrade_gathers_the_statistics(sqlite_node):
