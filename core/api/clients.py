@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from core.store import models
 from core.store.queries import clients as queries
 from core.store.queries.clients import ClientFilter
 
@@ -17,6 +16,8 @@ from .deliveries import Delivery, FundingCost, total
 from .enums import RecipientKind, Residence, TargetGroup, value
 from .errors import bad_input
 from .guard import masked, name_search_scope, personal
+from .loaders import NOT_YET, loaded, now_or_later
+from .lookahead import asks_for
 from .pagination import Connection, connection, decode_cursor, page_size
 from .reference import Institution, Municipality, ServiceType, load_municipality
 from .scalars import date_arg, lookup_id
@@ -51,10 +52,11 @@ class Client:
     care_level: int | None
     created_at: dt.datetime
     updated_at: dt.datetime
-    _row: strawberry.Private[models.Client]
+    _row: strawberry.Private[Any]
+    """The client's row (``core.store.queries``) or model (the write path): read by attribute."""
 
     @classmethod
-    def from_row(cls, row: models.Client) -> Client:
+    def from_row(cls, row: Any) -> Client:
         return cls(
             id=strawberry.ID(str(row.id)), _row=row, target_group=TargetGroup(row.target_group),
             recipient_kind=RecipientKind(row.recipient_kind),
@@ -109,18 +111,24 @@ class Client:
         row = await info.context.loaders.institution.load(int(self.institution_id)) if self.institution_id else None
         return Institution.from_row(row) if row else None
 
+    # episodes and services answer at once when the page loaded them already (see prefetch below)
     @strawberry.field(description="Service episodes in start order.")
-    async def episodes(self, info: strawberry.Info) -> list[EpisodeRef]:
-        from .episodes import ServiceEpisode
-
-        return [ServiceEpisode.from_row(r) for r in await info.context.loaders.episodes_of_client.load(int(self.id))]
+    def episodes(self, info: strawberry.Info) -> list[EpisodeRef]:
+        return now_or_later(info.context.loaders.episodes_of_client, self._row.id, _episodes)  # type: ignore[return-value]
 
     @strawberry.field(description="The services the client receives or received (each once).")
-    async def services(self, info: strawberry.Info) -> list[ServiceType]:
-        episodes = await info.context.loaders.episodes_of_client.load(int(self.id))
-        codes = list(dict.fromkeys(e.service_code for e in episodes))
-        rows = await info.context.loaders.service_type.load_many(codes)
-        return [ServiceType.from_row(r) for r in rows if r is not None]
+    def services(self, info: strawberry.Info) -> list[ServiceType]:
+        loaders = info.context.loaders
+        episodes = loaded(loaders.episodes_of_client, self._row.id)
+        if episodes is not NOT_YET:
+            found = [loaded(loaders.service_type, code) for code in _codes(episodes)]
+            if NOT_YET not in found:
+                return [s for s in found if s is not None]
+        return self._services_later(loaders)  # type: ignore[return-value]
+
+    async def _services_later(self, loaders: Any) -> list[ServiceType]:
+        found = await loaders.service_type.load_many(_codes(await loaders.episodes_of_client.load(self._row.id)))
+        return [s for s in found if s is not None]
 
     @strawberry.field(description="Deliveries in date order, optionally within a date range.")
     async def deliveries(self, info: strawberry.Info,
@@ -150,6 +158,31 @@ class Client:
     @strawberry.field(description="Individual support plans, oldest first.")
     async def support_plans(self, info: strawberry.Info) -> list[SupportPlan]:
         return [SupportPlan.from_row(r) for r in await info.context.loaders.plans_of_client.load(int(self.id))]
+
+
+def _episodes(rows: list[Any]) -> list[ServiceEpisode]:
+    from .episodes import ServiceEpisode
+
+    return [ServiceEpisode.from_row(r) for r in rows]
+
+
+def _codes(episodes: list[Any]) -> list[str]:
+    return list(dict.fromkeys(e.service_code for e in episodes))
+
+
+async def prefetch(info: strawberry.Info, client_ids: list[int], *path: str) -> None:
+    """Load the episodes and services of these clients now when the query asks for them under ``path``.
+
+    The statements are the ones the nodes' resolvers would run (one for the episodes, one for their
+    services), only earlier, so that the ~2 x 100 relation fields of a page resolve without awaiting.
+    """
+    loaders = info.context.loaders
+    services = asks_for(info, *path, "services")
+    if not client_ids or not (services or asks_for(info, *path, "episodes")):
+        return
+    episodes = await loaders.episodes_of_client.load_many(client_ids)
+    if services:
+        await loaders.service_type.load_many(_codes([e for group in episodes for e in group]))
 
 
 @strawberry.input(name="ClientFilter", description="Narrows the list of clients; every field given must match.")
@@ -186,6 +219,7 @@ class ClientQuery:
         scope = name_search_scope(ctx) if f and (f.search or "").strip() else ctx.scope
         async with ctx.db() as s:
             page = await queries.client_page(s, f, after_id=after_id, limit=limit, scope=scope)
+        await prefetch(info, [row.id for row in page.rows], "edges", "node")
 
         async def count() -> int:
             async with ctx.db() as s:
@@ -197,4 +231,7 @@ class ClientQuery:
     async def client(self, info: strawberry.Info, id: strawberry.ID) -> Client | None:
         row_id = lookup_id(id)
         row = await info.context.loaders.client.load(row_id) if row_id else None
-        return Client.from_row(row) if row else None
+        if row is None:
+            return None
+        await prefetch(info, [row.id])
+        return Client.from_row(row)

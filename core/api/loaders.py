@@ -8,9 +8,9 @@ request's scope, so the number of statements does not grow with the page size.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -20,12 +20,41 @@ from core.store.queries import deliveries as delivery_queries
 from core.store.queries import episodes as episode_queries
 from core.store.queries import reference
 
+from .reference import Municipality, ServiceType
+
 if TYPE_CHECKING:
     from .context import Context
 
 BATCH = 500  # keys per statement: keeps IN lists well below the drivers' parameter limits
 
 Query = Callable[..., Any]
+R = TypeVar("R")
+NOT_YET = object()
+
+
+def loaded(loader: DataLoader, key: Hashable) -> Any:
+    """What ``loader`` already holds for ``key`` (loaded earlier in the request), else :data:`NOT_YET`."""
+    future = loader.cache_map.get(key)
+    if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+        return NOT_YET
+    return future.result()
+
+
+def now_or_later(loader: DataLoader, key: Hashable, then: Callable[[Any], R]) -> R | Awaitable[R]:
+    """``then(value)`` at once when the loader holds it, else an awaitable of it.
+
+    A resolver answering at once costs no coroutine, future and task: the connection
+    resolvers load a page's relations before its nodes resolve (see ``ClientQuery.clients``),
+    so its ~200 relation fields resolve synchronously.
+    """
+    value = loaded(loader, key)
+    if value is not NOT_YET:
+        return then(value)
+
+    async def later() -> R:
+        return then(await loader.load(key))
+
+    return later()
 
 
 class Loaders:
@@ -34,8 +63,9 @@ class Loaders:
         self.client = self._one(client_queries.clients_by_ids)
         self.episode = self._one(episode_queries.episodes_by_ids)
         self.delivery = self._one(delivery_queries.deliveries_by_ids)
-        self.municipality = self._one(reference.municipalities_by_codes, key="code")
-        self.service_type = self._one(reference.service_types_by_codes, key="code")
+        # reference data, converted once per request: a page of clients shows the same few services ~600 times
+        self.municipality = self._one(reference.municipalities_by_codes, key="code", convert=Municipality.from_row)
+        self.service_type = self._one(reference.service_types_by_codes, key="code", convert=ServiceType.from_row)
         self.rate = self._one(reference.rates_by_ids)
         self.place = self._one(reference.service_places_by_ids)
         self.institution = self._one(reference.institutions_by_ids)
@@ -55,10 +85,10 @@ class Loaders:
         async with self.ctx.db() as session:
             return await query(session, *args, scope=self.ctx.scope, **kwargs)
 
-    def _one(self, query: Query, key: str = "id") -> DataLoader:
-        """Key -> the row with that key (None when missing or out of scope)."""
+    def _one(self, query: Query, key: str = "id", convert: Callable[[Any], Any] | None = None) -> DataLoader:
+        """Key -> the row with that key (None when missing or out of scope), or ``convert(row)``."""
         async def load(keys: Sequence[Hashable]) -> list[Any]:
-            rows = {getattr(row, key): row for row in await self._run(query, keys)}
+            rows = {getattr(row, key): convert(row) if convert else row for row in await self._run(query, keys)}
             return [rows.get(k) for k in keys]
         return DataLoader(load, max_batch_size=BATCH)
 

@@ -68,8 +68,7 @@ class Rate:
 
     @strawberry.field
     async def service(self, info: strawberry.Info) -> ServiceType | None:
-        row = await info.context.loaders.service_type.load(self.service_code)
-        return ServiceType.from_row(row) if row else None
+        return await load_service(info, self.service_code)
 
 
 @strawberry.type(description="A state social care centre (VSAC), its branch, or a children's institution.")
@@ -107,13 +106,11 @@ class Target:
 
 
 async def load_municipality(info: strawberry.Info, code: str | None) -> Municipality | None:
-    row = await info.context.loaders.municipality.load(code) if code else None
-    return Municipality.from_row(row) if row else None
+    return await info.context.loaders.municipality.load(code) if code else None
 
 
 async def load_service(info: strawberry.Info, code: str) -> ServiceType | None:
-    row = await info.context.loaders.service_type.load(code)
-    return ServiceType.from_row(row) if row else None
+    return await info.context.loaders.service_type.load(code)
 
 
 @strawberry.type

@@ -47,25 +47,28 @@ async def _people(node, n: int) -> None:
                                  assessed_on=day, assessor="Assessor", care_level=level))
 
 
-async def _statements(api, first: int) -> tuple[int, dict]:
-    count = 0
+def _statements_of(api, query: str):
+    async def run(first: int) -> tuple[int, dict]:
+        count = 0
 
-    def counted(*_args) -> None:
-        nonlocal count
-        count += 1
+        def counted(*_args) -> None:
+            nonlocal count
+            count += 1
 
-    event.listen(api.node.engine.sync_engine, "before_cursor_execute", counted)
-    try:
-        data = await api.data(PAGE, first=first)
-    finally:
-        event.remove(api.node.engine.sync_engine, "before_cursor_execute", counted)
-    return count, data
+        event.listen(api.node.engine.sync_engine, "before_cursor_execute", counted)
+        try:
+            data = await api.data(query, first=first)
+        finally:
+            event.remove(api.node.engine.sync_engine, "before_cursor_execute", counted)
+        return count, data
+
+    return run
 
 
 async def test_a_page_of_100_clients_takes_as_many_statements_as_a_page_of_10(api):
     await _people(api.node, 100)
-    small, ten = await _statements(api, 10)
-    large, hundred = await _statements(api, 100)
+    small, ten = await _statements_of(api, PAGE)(10)
+    large, hundred = await _statements_of(api, PAGE)(100)
     assert len(ten["clients"]["edges"]) == 10 and len(hundred["clients"]["edges"]) == 100
     node = hundred["clients"]["edges"][99]["node"]
     assert [e["service"]["code"] for e in node["episodes"]] == ["HOME_CARE", "DAY_CARE_CENTRE"]
@@ -76,3 +79,51 @@ async def test_a_page_of_100_clients_takes_as_many_statements_as_a_page_of_10(ap
     # services, deliveries, costs per episode, rates; + the audit events of the names shown (one INSERT)
     assert small == large, (small, large)
     assert large <= 11, large
+
+
+BENCH_PAGE = """
+query($first: Int!) {
+  clients(first: $first) { edges { node {
+    id givenName familyName birthDate targetGroup municipalityCode
+    episodes { id serviceCode grantedBy startDate endDate }
+    services { code nameEn unit }
+  } } }
+}"""
+BENCH_PAGE_IN_FRAGMENTS = """
+query($first: Int!) {
+  clients(first: $first) { edges { ... on ClientEdge { node { ...Person ...Services } } } }
+}
+fragment Person on Client {
+  id givenName familyName birthDate targetGroup municipalityCode
+  history: episodes { id serviceCode grantedBy startDate endDate }
+}
+fragment Services on Client { services { code nameEn unit } }"""
+
+
+async def test_the_relations_of_a_page_are_loaded_once_before_its_nodes_resolve(api):
+    await _people(api.node, 30)
+    page = _statements_of(api, BENCH_PAGE)
+    small, ten = await page(10)
+    large, thirty = await page(30)
+    # the page, its episodes, their services, the audit events of the names and birth dates shown
+    assert small == large == 4, (small, large)
+    node = thirty["clients"]["edges"][29]["node"]
+    assert [e["serviceCode"] for e in node["episodes"]] == ["HOME_CARE", "DAY_CARE_CENTRE"]
+    assert [s["code"] for s in node["services"]] == ["HOME_CARE", "DAY_CARE_CENTRE"]
+    # the same through fragments and an alias: the same statements, the same answer
+    count, through_fragments = await _statements_of(api, BENCH_PAGE_IN_FRAGMENTS)(30)
+    assert count == 4
+    for plain, fragmented in zip(thirty["clients"]["edges"], through_fragments["clients"]["edges"], strict=True):
+        history = fragmented["node"].pop("history")
+        assert history == plain["node"].pop("episodes") and fragmented["node"] == plain["node"]
+
+
+async def test_a_page_without_relations_loads_none(api):
+    await _people(api.node, 3)
+    ids_only = "query($first: Int!) { clients(first: $first) { edges { node { id } } } }"
+    count, data = await _statements_of(api, ids_only)(3)
+    assert count == 1 and len(data["clients"]["edges"]) == 3  # the page only: no episodes, no services, no names
+    count, data = await _statements_of(
+        api, "query($first: Int!) { clients(first: $first) { edges { node { id services { code } } } } }")(3)
+    assert count == 3 and data["clients"]["edges"][0]["node"]["services"] == [{"code": "HOME_CARE"},
+                                                                             {"code": "DAY_CARE_CENTRE"}]
