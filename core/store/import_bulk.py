@@ -37,10 +37,12 @@ async def _copy(conn: AsyncConnection, table: sa.Table, rows: list[dict]) -> Non
     """COPY ``rows`` into ``table``, each value converted by its column type as an INSERT converts it."""
     names = list(rows[0])
     dialect = conn.dialect
-    convert = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
-    records = [
-        tuple(row[n] if c is None else c(row[n]) for n, c in zip(names, convert, strict=True)) for row in rows
-    ]
+    columns = []
+    for name in names:  # column by column: one processor lookup each, and zip builds the records
+        values = [row[name] for row in rows]
+        convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        columns.append(values if convert is None else [convert(v) for v in values])
+    records = list(zip(*columns, strict=True))
     raw = (await conn.get_raw_connection()).driver_connection
     if not raw.is_in_transaction():  # SQLAlchemy begins lazily: make sure the COPY is inside the transaction
         await conn.execute(sa.text("SELECT 1"))

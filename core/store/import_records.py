@@ -74,6 +74,7 @@ class ImportRecords:
         self.importer = importer
         self.report = report
         self.system = report.system
+        self.source = f"import:{report.system}"
         self.progress = progress or (lambda _report: None)
         self.known = Lookups(report.system, node.today())
         self.refused: dict[tuple[str, str], Rejection] = {}
@@ -109,7 +110,8 @@ class ImportRecords:
             self.refused[key] = rejection
 
     def _event(self, type_: str, **data) -> events.Event:
-        return events.Event(type_, self.node.region, {**data, "source": f"import:{self.system}"})
+        data["source"] = self.source  # ``data`` is this call's own dict
+        return events.Event(type_, self.node.region, data)
 
     def _savepoint(self, session: AsyncSession):
         """A savepoint of the record's own, unless the whole line is being tried in one."""
