@@ -92,15 +92,8 @@ def _client_ids(known: Lookups, batch: list[Record]) -> set[int]:
 
 async def _people(session: AsyncSession, facts: BatchFacts, client_ids: set[int], respite: bool) -> None:
     """Each person's first service date and, when the batch has respite care, respite days per year."""
-    for chunk in chunks(sorted(client_ids)):
-        first = await session.execute(
-            select(ServiceEpisode.client_id, func.min(ServiceEpisode.start_date))
-            .where(ServiceEpisode.client_id.in_(chunk))
-            .group_by(ServiceEpisode.client_id)
-        )
-        facts.first_service.update(dict(first.all()))  # type: ignore[arg-type]
-        if not respite:
-            continue
+    facts.first_service = await _per(session, ServiceEpisode.client_id, func.min(ServiceEpisode.start_date), client_ids)
+    for chunk in chunks(sorted(client_ids)) if respite else []:
         year = func.extract("year", Delivery.date)
         days = await session.execute(
             select(ServiceEpisode.client_id, year, func.count())
@@ -131,10 +124,13 @@ async def _last_deliveries(session: AsyncSession, facts: BatchFacts, known: Look
         if isinstance(r, EpisodeRecord) and r.end_date is not None and ("episode", r.external_id) in known.refs
     }
     ending = {i for i in ending if i in facts.episodes and facts.episodes[i].end_date is None}
-    for chunk in chunks(sorted(ending)):
-        rows = await session.execute(
-            select(Delivery.episode_id, func.max(Delivery.date))
-            .where(Delivery.episode_id.in_(chunk))
-            .group_by(Delivery.episode_id)
-        )
-        facts.last_delivery.update(dict(rows.all()))  # type: ignore[arg-type]
+    facts.last_delivery = await _per(session, Delivery.episode_id, func.max(Delivery.date), ending)
+
+
+async def _per(session: AsyncSession, key, value, ids: set[int]) -> dict:
+    """``value`` (an aggregate) per ``key`` for the given ids, in one query per chunk of ids."""
+    out: dict = {}
+    for chunk in chunks(sorted(ids)):
+        rows = await session.execute(select(key, value).where(key.in_(chunk)).group_by(key))
+        out.update(dict(rows.all()))  # type: ignore[arg-type]
+    return out

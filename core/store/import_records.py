@@ -183,33 +183,17 @@ class ImportRecords:
             ),
         )
         self.known.remember_client(client)
-        return Done(
-            "written",
-            client.id,
-            self._event(
-                events.CLIENT_REGISTERED,
-                clientId=client.id,
-                targetGroup=client.target_group,
-                recipientKind=client.recipient_kind,
-                municipalityCode=client.municipality_code,
-            ),
-        )
+        event = self._event(events.CLIENT_REGISTERED, clientId=client.id, targetGroup=client.target_group,
+                            recipientKind=client.recipient_kind, municipalityCode=client.municipality_code)
+        return Done("written", client.id, event)
 
     async def episode(self, session: AsyncSession, r: EpisodeRecord) -> Done:
         known = await self.known.ref(session, "episode", r.external_id)
         if known is not None:  # imported before, and the system now says it has ended
             episode = await self.writer.end_episode(session, known, r.end_date)  # type: ignore[arg-type]
-            return Done(
-                "updated",
-                None,
-                self._event(
-                    events.EPISODE_ENDED,
-                    episodeId=known,
-                    clientId=episode.client_id,
-                    serviceCode=episode.service_code,
-                    endDate=episode.end_date.isoformat(),
-                ),
-            )
+            event = self._event(events.EPISODE_ENDED, episodeId=known, clientId=episode.client_id,
+                                serviceCode=episode.service_code, endDate=episode.end_date.isoformat())
+            return Done("updated", None, event)
         client_id = await self.parent(session, "client", r.client_external_id, "clientExternalId")
         episode = await self.writer.start_episode(
             session,
@@ -222,18 +206,10 @@ class ImportRecords:
             ),
         )
         self.known.keep(episode)
-        return Done(
-            "written",
-            episode.id,
-            self._event(
-                events.EPISODE_STARTED,
-                episodeId=episode.id,
-                clientId=client_id,
-                serviceCode=episode.service_code,
-                grantedBy=episode.granted_by,
-                startDate=episode.start_date.isoformat(),
-            ),
-        )
+        event = self._event(events.EPISODE_STARTED, episodeId=episode.id, clientId=client_id,
+                            serviceCode=episode.service_code, grantedBy=episode.granted_by,
+                            startDate=episode.start_date.isoformat())
+        return Done("written", episode.id, event)
 
     async def deliveries(self, session: AsyncSession, records: list[DeliveryRecord]) -> None:
         """One episode's consecutive deliveries in one call; refused rows set aside, the rest retried."""

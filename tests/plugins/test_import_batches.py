@@ -10,6 +10,7 @@ the events.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import date, timedelta
 from decimal import Decimal
@@ -59,18 +60,13 @@ class Rules:
 
 
 @pytest.fixture
-def twin_url(databases):
-    url = databases.fresh()
-    yield url
-    databases.release(url)
-
-
-@pytest.fixture
-async def twin(twin_url):
+async def twin(databases):
     """A second fresh node on the same backend: the record-by-record run goes there."""
-    opened = Node.open(Settings(db=twin_url, region="zemgale"))
+    url = await asyncio.to_thread(databases.fresh)
+    opened = Node.open(Settings(db=url, region="zemgale"))
     yield opened
     await opened.close()
+    await asyncio.to_thread(databases.release, url)
 
 
 def _days(start: date, n: int) -> list[date]:
