@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from ..models import Client, ServiceEpisode
 from .paging import Page, count, keyset_page
-from .rows import Row, all_rows, columns
+from .rows import Row, by_keys, columns, rows_with_keys
 from .scope import Scope, scoped
 
 
@@ -74,5 +74,8 @@ async def count_clients(session: AsyncSession, f: ClientFilter | None, *, scope:
     return await count(session, filtered(f, scope))
 
 
+BY_IDS = by_keys(Client, "id")
+
+
 async def clients_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None) -> list[Row]:
-    return await all_rows(session, scoped(columns(Client).where(col(Client.id).in_(list(ids))), Client, scope))
+    return await rows_with_keys(session, scoped(BY_IDS, Client, scope), ids)

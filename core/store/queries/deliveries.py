@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from ..models import Delivery, ServiceEpisode
 from .paging import Page, count, keyset_page
-from .rows import Row, all_rows, columns
+from .rows import Row, all_rows, by_keys, columns, rows_with_keys
 from .scope import Scope, scoped
 
 
@@ -77,15 +77,18 @@ async def total_cost(session: AsyncSession, f: DeliveryFilter | None, *, scope: 
     return total if total is not None else Decimal("0.00")
 
 
+BY_IDS = by_keys(Delivery, "id")
+BY_EPISODE_IDS = by_keys(Delivery, "episode_id", "episode_id", "date")
+
+
 async def deliveries_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None
                             ) -> list[Row]:
-    return await all_rows(session, scoped(columns(Delivery).where(col(Delivery.id).in_(list(ids))), Delivery, scope))
+    return await rows_with_keys(session, scoped(BY_IDS, Delivery, scope), ids)
 
 
 async def deliveries_by_episode_ids(session: AsyncSession, episode_ids: Iterable[int], *,
                                     scope: Scope | None = None) -> list[Row]:
-    stmt = scoped(columns(Delivery).where(col(Delivery.episode_id).in_(list(episode_ids))), Delivery, scope)
-    return await all_rows(session, stmt.order_by(Delivery.episode_id, Delivery.date))
+    return await rows_with_keys(session, scoped(BY_EPISODE_IDS, Delivery, scope), episode_ids)
 
 
 async def deliveries_by_client_ids(session: AsyncSession, client_ids: Iterable[int], *,
@@ -104,14 +107,24 @@ async def deliveries_by_client_ids(session: AsyncSession, client_ids: Iterable[i
     return [(int(row.owner_id), row) for row in await all_rows(session, stmt)]
 
 
-async def _cost_lines(session: AsyncSession, key, ids: list[int], scope: Scope | None) -> dict[int, list[CostLine]]:
-    stmt = (select(key, Delivery.funding_source, func.sum(Delivery.cost), func.count())
-            .join(ServiceEpisode, ServiceEpisode.id == Delivery.episode_id)
-            .where(key.in_(ids))
-            .group_by(key, Delivery.funding_source)
-            .order_by(key, Delivery.funding_source))
+def _costs_by(key: str) -> Select:
+    """What each funding source paid per episode or client whose ``key`` is in ``keys`` (prepared once)."""
+    deliveries, episodes = Delivery.__table__, ServiceEpisode.__table__  # type: ignore[attr-defined]
+    owner = episodes.c[key]
+    return (select(owner, deliveries.c.funding_source, func.sum(deliveries.c.cost), func.count())
+            .join(episodes, episodes.c.id == deliveries.c.episode_id)
+            .where(owner.in_(bindparam("keys", expanding=True)))
+            .group_by(owner, deliveries.c.funding_source)
+            .order_by(owner, deliveries.c.funding_source))
+
+
+COSTS_BY_CLIENT, COSTS_BY_EPISODE = _costs_by("client_id"), _costs_by("id")
+
+
+async def _cost_lines(session: AsyncSession, stmt: Select, ids: Iterable[int], scope: Scope | None
+                      ) -> dict[int, list[CostLine]]:
     out: dict[int, list[CostLine]] = {}
-    for owner, source, amount, n in (await session.execute(scoped(stmt, Delivery, scope))).all():
+    for owner, source, amount, n in await rows_with_keys(session, scoped(stmt, Delivery, scope), ids):
         out.setdefault(int(owner), []).append(CostLine(source, amount or Decimal("0.00"), int(n)))
     return out
 
@@ -119,10 +132,10 @@ async def _cost_lines(session: AsyncSession, key, ids: list[int], scope: Scope |
 async def costs_by_client(session: AsyncSession, client_ids: Iterable[int], *, scope: Scope | None = None
                           ) -> dict[int, list[CostLine]]:
     """Per client, what each funding source paid (GROUP BY in the database)."""
-    return await _cost_lines(session, ServiceEpisode.client_id, list(client_ids), scope)
+    return await _cost_lines(session, COSTS_BY_CLIENT, client_ids, scope)
 
 
 async def costs_by_episode(session: AsyncSession, episode_ids: Iterable[int], *, scope: Scope | None = None
                            ) -> dict[int, list[CostLine]]:
     """Per episode, what each funding source paid (GROUP BY in the database)."""
-    return await _cost_lines(session, ServiceEpisode.id, list(episode_ids), scope)
+    return await _cost_lines(session, COSTS_BY_EPISODE, episode_ids, scope)

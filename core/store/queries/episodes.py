@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from ..models import ServiceEpisode
 from .paging import Page, count, keyset_page
-from .rows import Row, all_rows, columns
+from .rows import Row, by_keys, columns, rows_with_keys
 from .scope import Scope, scoped
 
 
@@ -58,15 +58,15 @@ async def count_episodes(session: AsyncSession, f: EpisodeFilter | None, *, scop
     return await count(session, filtered(f, scope))
 
 
+BY_IDS = by_keys(ServiceEpisode, "id")
+BY_CLIENT_IDS = by_keys(ServiceEpisode, "client_id", "client_id", "start_date", "id")
+
+
 async def episodes_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None) -> list[Row]:
-    stmt = scoped(columns(ServiceEpisode).where(col(ServiceEpisode.id).in_(list(ids))), ServiceEpisode, scope)
-    return await all_rows(session, stmt)
+    return await rows_with_keys(session, scoped(BY_IDS, ServiceEpisode, scope), ids)
 
 
 async def episodes_by_client_ids(session: AsyncSession, client_ids: Iterable[int], *, scope: Scope | None = None
                                  ) -> list[Row]:
     """Episodes of all ``client_ids`` in one statement, each client's in start order."""
-    stmt = scoped(columns(ServiceEpisode).where(col(ServiceEpisode.client_id).in_(list(client_ids))),
-                  ServiceEpisode, scope)
-    stmt = stmt.order_by(ServiceEpisode.client_id, ServiceEpisode.start_date, ServiceEpisode.id)
-    return await all_rows(session, stmt)
+    return await rows_with_keys(session, scoped(BY_CLIENT_IDS, ServiceEpisode, scope), client_ids)

@@ -19,7 +19,7 @@ from ..models import (
     ServicePlace,
     ServiceTypeRow,
 )
-from .rows import Row, all_rows, columns
+from .rows import Row, all_rows, by_keys, columns, rows_with_keys
 from .scope import Scope, scoped
 
 
@@ -33,10 +33,12 @@ async def municipalities(session: AsyncSession, *, on: date | None = None, scope
     return await all_rows(session, stmt.order_by(MunicipalityRow.code))
 
 
+MUNICIPALITIES_BY_CODES = by_keys(MunicipalityRow, "code")
+
+
 async def municipalities_by_codes(session: AsyncSession, codes: Iterable[str], *, scope: Scope | None = None
                                   ) -> list[Row]:
-    stmt = scoped(columns(MunicipalityRow).where(col(MunicipalityRow.code).in_(list(codes))), MunicipalityRow, scope)
-    return await all_rows(session, stmt)
+    return await rows_with_keys(session, scoped(MUNICIPALITIES_BY_CODES, MunicipalityRow, scope), codes)
 
 
 async def service_types(session: AsyncSession, *, target_group: str | None = None, scope: Scope | None = None
@@ -48,10 +50,12 @@ async def service_types(session: AsyncSession, *, target_group: str | None = Non
     return await all_rows(session, stmt.order_by(ServiceTypeRow.code))
 
 
+SERVICE_TYPES_BY_CODES = by_keys(ServiceTypeRow, "code")
+
+
 async def service_types_by_codes(session: AsyncSession, codes: Iterable[str], *, scope: Scope | None = None
                                  ) -> list[Row]:
-    stmt = scoped(columns(ServiceTypeRow).where(col(ServiceTypeRow.code).in_(list(codes))), ServiceTypeRow, scope)
-    return await all_rows(session, stmt)
+    return await rows_with_keys(session, scoped(SERVICE_TYPES_BY_CODES, ServiceTypeRow, scope), codes)
 
 
 async def rates(session: AsyncSession, *, as_of: date | None = None, service_code: str | None = None,
@@ -66,9 +70,11 @@ async def rates(session: AsyncSession, *, as_of: date | None = None, service_cod
     return await all_rows(session, stmt)
 
 
+RATES_BY_IDS = by_keys(RateRow, "id")
+
+
 async def rates_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None) -> list[Row]:
-    stmt = scoped(columns(RateRow).where(col(RateRow.id).in_(list(ids))), RateRow, scope)
-    return await all_rows(session, stmt)
+    return await rows_with_keys(session, scoped(RATES_BY_IDS, RateRow, scope), ids)
 
 
 async def service_places(session: AsyncSession, *, service_code: str | None = None,
@@ -81,10 +87,12 @@ async def service_places(session: AsyncSession, *, service_code: str | None = No
     return await all_rows(session, stmt.order_by(ServicePlace.id))
 
 
+SERVICE_PLACES_BY_IDS = by_keys(ServicePlace, "id")
+
+
 async def service_places_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None
                                 ) -> list[Row]:
-    stmt = scoped(columns(ServicePlace).where(col(ServicePlace.id).in_(list(ids))), ServicePlace, scope)
-    return await all_rows(session, stmt)
+    return await rows_with_keys(session, scoped(SERVICE_PLACES_BY_IDS, ServicePlace, scope), ids)
 
 
 async def occupancy_by_place(session: AsyncSession, ids: Iterable[int], on: date) -> dict[int, int]:
@@ -106,10 +114,12 @@ async def institutions(session: AsyncSession, *, municipality_code: str | None =
     return await all_rows(session, stmt.order_by(Institution.code))
 
 
+INSTITUTIONS_BY_IDS = by_keys(Institution, "id")
+
+
 async def institutions_by_ids(session: AsyncSession, ids: Iterable[int], *, scope: Scope | None = None
                               ) -> list[Row]:
-    stmt = scoped(columns(Institution).where(col(Institution.id).in_(list(ids))), Institution, scope)
-    return await all_rows(session, stmt)
+    return await rows_with_keys(session, scoped(INSTITUTIONS_BY_IDS, Institution, scope), ids)
 
 
 async def targets(session: AsyncSession, *, target_group: str | None = None, scope: Scope | None = None
