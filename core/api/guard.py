@@ -367,8 +367,10 @@ class AccessControl(SchemaExtension):
             return
         rows = ctx.access.personal_reads(ctx.principal, [(cid, muni, f) for cid, (muni, f) in reads.items()])
         try:
-            async with ctx.node.sessions() as session, session.begin():
-                await audit_log.record_many(session, rows)
+            # a connection of its own, not the request's read session: a write in a transaction begun
+            # for reading could meet another writer's newer commit (SQLite: SQLITE_BUSY_SNAPSHOT)
+            async with ctx.node.engine.begin() as connection:
+                await audit_log.record_many(connection, rows)
         except Exception:  # never hand out personal data whose reading is not on record
             log.exception(
                 "request %s: the audit events of personal data could not be written", ctx.request_id

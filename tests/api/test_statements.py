@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from core.domain.personal_code import make_personal_code
 from core.store.clients import NewClient, register_client
@@ -127,3 +128,20 @@ async def test_a_page_without_relations_loads_none(api):
         api, "query($first: Int!) { clients(first: $first) { edges { node { id services { code } } } } }")(3)
     assert count == 3 and data["clients"]["edges"][0]["node"]["services"] == [{"code": "HOME_CARE"},
                                                                              {"code": "DAY_CARE_CENTRE"}]
+
+
+async def test_a_page_writes_one_audit_event_per_person_shown(api):
+    await _people(api.node, 12)
+    async with api.node.engine.begin() as conn:  # one person without a birth date: only the name is read
+        await conn.execute(text("UPDATE clients SET birth_date = NULL WHERE id = (SELECT min(id) FROM clients)"))
+    data = await api.data(BENCH_PAGE, first=10)
+    async with api.node.engine.connect() as conn:
+        events = (await conn.execute(text(
+            "SELECT client_id, object_id, domain, role, detail, request_id FROM audit_events "
+            "WHERE action = 'personal.read' ORDER BY client_id"))).all()
+        municipality = dict((await conn.execute(text("SELECT id, municipality_code FROM clients"))).all())
+    shown = [int(e["node"]["id"]) for e in data["clients"]["edges"]]
+    assert [e.client_id for e in events] == shown and [e.object_id for e in events] == [str(i) for i in shown]
+    assert [e.domain for e in events] == [f"lv/zemgale/{municipality[i]}" for i in shown]
+    assert {e.role for e in events} == {"regional_coordinator"} and len({e.request_id for e in events}) == 1
+    assert [json.loads(e.detail)["fields"] for e in events] == [["name"]] + [["birth_date", "name"]] * 9
