@@ -367,10 +367,16 @@ class AccessControl(SchemaExtension):
             return
         rows = ctx.access.personal_reads(ctx.principal, [(cid, muni, f) for cid, (muni, f) in reads.items()])
         try:
-            # a connection of its own, not the request's read session: a write in a transaction begun
-            # for reading could meet another writer's newer commit (SQLite: SQLITE_BUSY_SNAPSHOT)
-            async with ctx.node.engine.begin() as connection:
-                await audit_log.record_many(connection, rows)
+            # in the request's own transaction: its reads are done (this runs after the execution), and one
+            # transaction saves a connection and a BEGIN (SQLite reads take no snapshot: pysqlite begins
+            # before the first write)
+            async with ctx.db() as session:
+                try:
+                    await audit_log.record_many(session, rows)
+                    await session.commit()
+                except BaseException:
+                    await session.rollback()
+                    raise
         except Exception:  # never hand out personal data whose reading is not on record
             log.exception(
                 "request %s: the audit events of personal data could not be written", ctx.request_id
