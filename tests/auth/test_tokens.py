@@ -311,3 +311,32 @@ def test_parse_ttl_refuses(text):
 
 def test_bearer_token_strips_the_scheme():
     assert bearer_token("bearer abc.def.ghi ") == "abc.def.ghi"
+
+
+async def test_a_token_checked_before_is_not_checked_again_but_still_expires(dev, catalogue):
+    token = hs256(exp=datetime.now(UTC) + timedelta(minutes=5))
+    first = await dev.authenticate(f"Bearer {token}")
+    assert dev.verified is not None and dev.verified.get(token) is not None
+    assert await dev.authenticate(f"Bearer {token}") == first
+    dev.verified.clock = lambda: (datetime.now(UTC) + timedelta(minutes=5, seconds=29)).timestamp()
+    assert await dev.authenticate(f"Bearer {token}") == first  # within the 30 s leeway, as PyJWT allows
+    dev.verified.clock = lambda: (datetime.now(UTC) + timedelta(minutes=5, seconds=31)).timestamp()
+    await refused(dev, token, "expired")
+    assert dev.verified.get(token) is None  # and forgotten
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    await refused(dev, tampered, "signature")  # another text: checked in full
+    small = TokenVerifier(Settings(), region="zemgale", catalogue=catalogue)
+    assert small.verified is not None
+    small.verified.size = 2
+    tokens = [hs256(sub=f"user-{i}") for i in range(3)]
+    for t in tokens:
+        await small.authenticate(f"Bearer {t}")
+    assert [small.verified.get(t) is not None for t in tokens] == [False, True, True]  # the oldest is dropped
+
+
+async def test_keys_from_a_url_are_checked_on_every_request(catalogue, idp_key):
+    with jwks_server(jwks((idp_key, "k1"))) as (url, _hits):
+        verifier = TokenVerifier(Settings(production=True, jwks=url), region="zemgale", catalogue=catalogue)
+        assert verifier.verified is None  # the provider may rotate its keys while the node runs
+        token = rs256(idp_key, kid="k1")
+        assert (await verifier.authenticate(f"Bearer {token}")).sub == "anna"
