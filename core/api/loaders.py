@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -58,28 +59,87 @@ def now_or_later(loader: DataLoader, key: Hashable, then: Callable[[Any], R]) ->
 
 
 class Loaders:
+    """The loaders of one request, each made when first asked for (a request uses a few of them)."""
+
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.client = self._one(client_queries.clients_by_ids)
-        self.episode = self._one(episode_queries.episodes_by_ids)
-        self.delivery = self._one(delivery_queries.deliveries_by_ids)
-        # reference data, converted once per request: a page of clients shows the same few services ~600 times
-        self.municipality = self._one(reference.municipalities_by_codes, key="code", convert=Municipality.from_row)
-        self.service_type = self._one(reference.service_types_by_codes, key="code", convert=ServiceType.from_row)
-        self.rate = self._one(reference.rates_by_ids)
-        self.place = self._one(reference.service_places_by_ids)
-        self.institution = self._one(reference.institutions_by_ids)
-        self.assessment = self._one(assessment_queries.assessments_by_ids)
-        self.latest_assessment = self._one(assessment_queries.latest_assessments, key="client_id")
-        self.episodes_of_client = self._many(episode_queries.episodes_by_client_ids, key="client_id")
-        self.deliveries_of_episode = self._many(delivery_queries.deliveries_by_episode_ids, key="episode_id")
-        self.assessments_of_client = self._many(assessment_queries.assessments_by_client_ids, key="client_id")
-        self.plans_of_client = self._many(assessment_queries.plans_by_client_ids, key="client_id")
-        self.items_of_plan = self._many(assessment_queries.plan_items_by_plan_ids, key="plan_id")
-        self.costs_of_client = self._grouped(delivery_queries.costs_by_client)
-        self.costs_of_episode = self._grouped(delivery_queries.costs_by_episode)
-        self.deliveries_of_client = DataLoader(self._deliveries_of_client, max_batch_size=BATCH)
-        self.occupancy = DataLoader(self._occupancy, max_batch_size=BATCH)
+
+    @cached_property
+    def client(self) -> DataLoader:
+        return self._one(client_queries.clients_by_ids)
+
+    @cached_property
+    def episode(self) -> DataLoader:
+        return self._one(episode_queries.episodes_by_ids)
+
+    @cached_property
+    def delivery(self) -> DataLoader:
+        return self._one(delivery_queries.deliveries_by_ids)
+
+    # reference data, converted once per request: a page of clients shows the same few services ~600 times
+    @cached_property
+    def municipality(self) -> DataLoader:
+        return self._one(reference.municipalities_by_codes, key="code", convert=Municipality.from_row)
+
+    @cached_property
+    def service_type(self) -> DataLoader:
+        return self._one(reference.service_types_by_codes, key="code", convert=ServiceType.from_row)
+
+    @cached_property
+    def rate(self) -> DataLoader:
+        return self._one(reference.rates_by_ids)
+
+    @cached_property
+    def place(self) -> DataLoader:
+        return self._one(reference.service_places_by_ids)
+
+    @cached_property
+    def institution(self) -> DataLoader:
+        return self._one(reference.institutions_by_ids)
+
+    @cached_property
+    def assessment(self) -> DataLoader:
+        return self._one(assessment_queries.assessments_by_ids)
+
+    @cached_property
+    def latest_assessment(self) -> DataLoader:
+        return self._one(assessment_queries.latest_assessments, key="client_id")
+
+    @cached_property
+    def episodes_of_client(self) -> DataLoader:
+        return self._many(episode_queries.episodes_by_client_ids, key="client_id")
+
+    @cached_property
+    def deliveries_of_episode(self) -> DataLoader:
+        return self._many(delivery_queries.deliveries_by_episode_ids, key="episode_id")
+
+    @cached_property
+    def assessments_of_client(self) -> DataLoader:
+        return self._many(assessment_queries.assessments_by_client_ids, key="client_id")
+
+    @cached_property
+    def plans_of_client(self) -> DataLoader:
+        return self._many(assessment_queries.plans_by_client_ids, key="client_id")
+
+    @cached_property
+    def items_of_plan(self) -> DataLoader:
+        return self._many(assessment_queries.plan_items_by_plan_ids, key="plan_id")
+
+    @cached_property
+    def costs_of_client(self) -> DataLoader:
+        return self._grouped(delivery_queries.costs_by_client)
+
+    @cached_property
+    def costs_of_episode(self) -> DataLoader:
+        return self._grouped(delivery_queries.costs_by_episode)
+
+    @cached_property
+    def deliveries_of_client(self) -> DataLoader:
+        return DataLoader(self._deliveries_of_client, max_batch_size=BATCH)
+
+    @cached_property
+    def occupancy(self) -> DataLoader:
+        return DataLoader(self._occupancy, max_batch_size=BATCH)
 
     async def _run(self, query: Query, *args: Any, **kwargs: Any) -> Any:
         async with self.ctx.db() as session:
