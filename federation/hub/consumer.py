@@ -88,35 +88,23 @@ class HubConsumer:
                 pass
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Fetch and handle messages until ``stop`` is set.
-
-        The next batch is fetched and decoded while the previous one is being stored (decoding is the hub's
-        CPU, storing mostly the database's); the batches are stored one after the other, never two at once.
-        """
+        """Fetch and handle messages until ``stop`` is set, a batch at a time."""
         _freeze_long_lived_objects()
         delays = self.backoff.delays()
-        settling: asyncio.Task | None = None
-        try:
-            while not stop.is_set():
-                try:
-                    sub = self._sub or await self._subscribe()
-                    messages = await sub.fetch(self.batch, timeout=self.fetch_timeout)
-                except (TimeoutError, NatsTimeout):
-                    continue
-                except Exception as exc:  # NATS down, stream or consumer missing, no permission: retry later
-                    wait = next(delays)
-                    log.warning("hub consumer: %s: %s; retrying in %.1fs", type(exc).__name__, exc, wait)
-                    await self._drop_subscription()
-                    await _sleep(stop, wait)
-                    continue
-                delays = self.backoff.delays()
-                decoded = await _decode_all(messages)
-                if settling is not None:
-                    await settling
-                settling = asyncio.create_task(self._settle(decoded))
-        finally:
-            if settling is not None:
-                await settling
+        while not stop.is_set():
+            try:
+                sub = self._sub or await self._subscribe()
+                messages = await sub.fetch(self.batch, timeout=self.fetch_timeout)
+            except (TimeoutError, NatsTimeout):
+                continue
+            except Exception as exc:  # NATS down, stream or consumer missing, no permission: retry later
+                wait = next(delays)
+                log.warning("hub consumer: %s: %s; retrying in %.1fs", type(exc).__name__, exc, wait)
+                await self._drop_subscription()
+                await _sleep(stop, wait)
+                continue
+            delays = self.backoff.delays()
+            await self.handle_batch(messages)
 
     async def handle(self, msg: Msg) -> str:
         """Commit the message's effect, then ack it; returns what happened."""
@@ -124,7 +112,7 @@ class HubConsumer:
 
     async def handle_batch(self, msgs: list[Msg]) -> list[str]:
         """Commit the effect of every message in ``msgs``, then ack them; returns what happened to each."""
-        return await self._settle(await _decode_all(msgs))
+        return await self._settle(_decode_all(msgs))
 
     async def _settle(self, decoded: list[Decoded]) -> list[str]:
         """Dead-letter the rejected messages, store the others; returns what happened to each."""
@@ -188,7 +176,7 @@ class HubConsumer:
 Decoded = tuple[Msg, SnapshotMessage | MessageRejected]
 
 
-async def _decode_all(msgs: list[Msg]) -> list[Decoded]:
+def _decode_all(msgs: list[Msg]) -> list[Decoded]:
     out: list[Decoded] = []
     for msg in msgs:
         try:
@@ -196,7 +184,6 @@ async def _decode_all(msgs: list[Msg]) -> list[Decoded]:
                 out.append((msg, decode(msg.data, msg.headers, msg.subject)))
         except MessageRejected as rejected:
             out.append((msg, rejected))
-        await asyncio.sleep(0)  # between two decodes, the batch being stored goes on
     return out
 
 
