@@ -11,11 +11,18 @@ publish it; throughput = snapshots / (last commit - first publish).
 The baseline publishes exactly the bytes and headers the relays sent (gzip
 JSON), five publishers at once, each awaiting every PubAck, to a stream of
 its own on the same server, ten rounds of them.
+
+Beside both, the hub's own work is measured in this process without NATS
+(:func:`hub_alone`): decoding and checking every message (CPU time) and
+storing them with :meth:`HubStore.ingest_many` in batches as the consumer
+fetches them, into a database of its own. Its rate is the ceiling of a hub
+that stores the figures, whatever the transport.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import gzip
 import json
 import subprocess
@@ -32,7 +39,8 @@ from core.settings import Settings
 from core.store.engine import create_engine, session_factory
 from core.store.snapshots import pending, take_snapshot
 from federation.embedded import EmbeddedNats
-from federation.messages import HEADER_MSG_ID, encode
+from federation.hub.store import HubStore, Outcome
+from federation.messages import HEADER_MSG_ID, decode, encode
 from federation.relay import Relay, to_message
 
 from . import ROOT
@@ -128,6 +136,33 @@ def _rates(total: int, elapsed: float, latencies: list[float]) -> dict:
             "latency_max_ms": r(max(ms), 1)}
 
 
+async def hub_alone(messages: list[tuple[str, bytes, dict[str, str]]], hub_db: Database, batch: int = 10) -> dict:
+    """The hub's work per snapshot without NATS: decode and check (CPU, collector paused as the consumer
+    does), then store in batches of ``batch`` (wall clock: the database's time counts too)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        started = time.process_time()
+        decoded = [decode(body, headers, subject) for subject, body, headers in messages]
+        decode_s = time.process_time() - started
+    finally:
+        if enabled:
+            gc.enable()
+    store = HubStore.open(hub_db.url)
+    try:
+        await store.migrate()
+        started = time.perf_counter()
+        outcomes = [o for i in range(0, len(decoded), batch) for o in await store.ingest_many(decoded[i:i + batch])]
+        store_s = time.perf_counter() - started
+    finally:
+        await store.close()
+    if any(o is not Outcome.ACCEPTED for o in outcomes):
+        raise RuntimeError(f"the hub alone did not accept every snapshot: {outcomes}")
+    n = len(decoded)
+    return {"snapshots": n, "decode_cpu_ms": r(decode_s / n * 1000, 2), "store_ms": r(store_s / n * 1000, 2),
+            "snapshots_per_s": r(n / (decode_s + store_s), 1)}
+
+
 async def platform_sync(nodes: list[tuple[str, Database]], hub_db: Database, url: str, total: int) -> dict:
     hub = subprocess.Popen([sys.executable, "-m", "bench.hub_process", "--db", hub_db.url, "--nats", url,
                             "--expect", str(total)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -172,11 +207,14 @@ async def bench_sync(dbs: Databases, hub_backends: list[str], *, clients: int, s
             platform = await platform_sync(nodes, hub_db, server.url, total)
         finally:
             server.close()
+        alone = await hub_alone([(s, b, h) for items in messages.values() for s, b, h, _ in items],
+                                await dbs.empty(backend, "hub_alone"))
         await _reset_outboxes(nodes)
         share = r(platform["snapshots_per_s"] / raw["snapshots_per_s"], 4)
         results.append({
             "hub_backend": backend, "node_backend": "sqlite", "regions": len(nodes), "clients_per_region": clients,
             "snapshots_per_region": snapshots, "mean_snapshot": size, "platform": platform, "raw": raw,
+            "hub_alone": alone,
             "rate_share": share, "goal": f"hub ingest >= {GOAL:.0%} of raw publish rate",
             "met": share is not None and share >= GOAL,
         })
