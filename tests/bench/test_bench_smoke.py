@@ -61,6 +61,8 @@ def test_a_tiny_run_covers_every_benchmark_and_writes_the_results_file(tmp_path)
         assert s["regions"] == 2 and s["platform"]["snapshots"] == 2 and s["raw"]["snapshots"] == 20
         _platform_and_raw(s, "snapshots_per_s", "latency_p50_ms", "latency_p95_ms")
         assert s["mean_snapshot"]["figures"] > 0
+        alone = s["hub_alone"]
+        assert alone["snapshots"] == 2 and alone["decode_cpu_ms"] > 0 and alone["store_ms"] > 0
 
     assert [i["backend"] for i in saved["imports"]] == ["sqlite", "postgresql"]
     for i in saved["imports"]:
@@ -70,4 +72,5 @@ def test_a_tiny_run_covers_every_benchmark_and_writes_the_results_file(tmp_path)
     report = render(saved)
     for title in ("1. Indicator", "2. GraphQL", "3. Sync", "4. Spreadsheet", "5. Peak RSS"):
         assert title in report
+    assert "The hub's own work per snapshot" in report
     assert not list((tmp_path / "work").glob("*.db")), "the run leaves no database behind"
