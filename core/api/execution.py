@@ -7,7 +7,7 @@ and walks ``complete_value``: ~25 Python calls to do ``getattr`` and a
 serialisation, about half the CPU time of a page. Here such a field is read
 and serialised directly; anything that is not plainly fine (a missing
 attribute, a null in a non-null field, a value the scalar refuses, an
-exception as a value) goes through graphql-core's own path, so errors and
+exception or an awaitable as a value) goes through graphql-core's own path, so errors and
 their paths are exactly graphql-core's.
 
 A leaf qualifies when strawberry resolves it with its default resolver
@@ -18,13 +18,19 @@ and root field, is left to graphql-core unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from graphql import GraphQLNonNull, GraphQLObjectType, is_leaf_type
+from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLSchema, is_leaf_type
 from graphql.pyutils import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+PLAIN = frozenset({str, int, float, bool, dt.date, dt.datetime, Decimal})
+"""Types of most leaf values: neither exceptions nor awaitable, so not asked (a set lookup instead of two checks)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +41,7 @@ class Leaf:
     coerce: Callable[[Any], Any]
     nullable: bool
 
-    def read(self, source: Any) -> Any:
+    def read(self, source: Any, is_awaitable: Callable[[Any], bool]) -> Any:
         """The value to answer, or ``Undefined`` when graphql-core must handle the field."""
         try:
             value = getattr(source, self.attribute)
@@ -43,8 +49,8 @@ class Leaf:
             return Undefined
         if value is None:
             return None if self.nullable else Undefined
-        if isinstance(value, Exception):
-            return Undefined
+        if type(value) not in PLAIN and (isinstance(value, Exception) or is_awaitable(value)):
+            return Undefined  # graphql-core raises the one, awaits the other
         try:
             coerced = self.coerce(value)
         except Exception:
@@ -52,11 +58,25 @@ class Leaf:
         return Undefined if coerced is None else coerced
 
 
-def plain_leaf(parent_type: GraphQLObjectType, details: Any) -> Leaf | None:
+_LEAVES: weakref.WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], Leaf | None]] = weakref.WeakKeyDictionary()
+"""Per schema: (type, field) -> how to read it; a field's definition does not change once the schema is built."""
+
+
+def plain_leaf(schema: GraphQLSchema, parent_type: GraphQLObjectType, details: Any) -> Leaf | None:
     """How to read the field of ``details`` (a field group) directly, or None when graphql-core must."""
     node = details[0].node
-    field = parent_type.fields.get(node.name.value)
-    if field is None or field.args or node.arguments:
+    if node.arguments:
+        return None
+    known = _LEAVES.setdefault(schema, {})
+    key = (parent_type.name, node.name.value)
+    if key not in known:
+        known[key] = _leaf(parent_type, node.name.value)
+    return known[key]
+
+
+def _leaf(parent_type: GraphQLObjectType, name: str) -> Leaf | None:
+    field = parent_type.fields.get(name)
+    if field is None or field.args:
         return None
     definition = field.extensions.get("strawberry-definition")
     if definition is None or not definition.is_basic_field or definition.default_resolver is not getattr:
@@ -79,12 +99,12 @@ class Plan:
     rest: dict[str, Any]
     grouped: dict[str, Any]
 
-    def read(self, source: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    def read(self, source: Any, is_awaitable: Callable[[Any], bool]) -> tuple[dict[str, Any], dict[str, Any]]:
         """The leaves' values, and the fields left for graphql-core (in the order of the query)."""
         values: dict[str, Any] = {}
         failed = False
         for name, leaf in self.leaves.items():
-            value = leaf.read(source)
+            value = leaf.read(source, is_awaitable)
             if value is Undefined:
                 failed = True
             else:
@@ -120,7 +140,7 @@ class NodeExecutionContext(StrawberryGraphQLCoreExecutionContext):
         found = self._plans.get(id(grouped))
         if found is None:
             leaves = {name: leaf for name, details in grouped.items()
-                      if (leaf := plain_leaf(parent_type, details)) is not None}
+                      if (leaf := plain_leaf(self.schema, parent_type, details)) is not None}
             rest = {name: details for name, details in grouped.items() if name not in leaves}
             found = (grouped, Plan(tuple(grouped), leaves, rest, grouped) if leaves else None)
             self._plans[id(grouped)] = found
@@ -130,7 +150,7 @@ class NodeExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plan = self._plan(parent_type, grouped_field_set) if self._shortcut and path is not None else None
         if plan is None:
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
-        values, rest = plan.read(source_value)
+        values, rest = plan.read(source_value, self.is_awaitable)
         if not rest:
             return values
         done = super().execute_fields(parent_type, source_value, path, rest, position_context)

@@ -63,6 +63,22 @@ class Broken:
         raise RuntimeError("no name here")
 
 
+class Eventually:
+    """An awaitable value of an attribute: graphql-core awaits it (its ``str`` is never the answer)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __await__(self) -> Any:
+        return self._value().__await__()
+
+    async def _value(self) -> Any:
+        return self.value
+
+    def __str__(self) -> str:
+        return "not awaited"
+
+
 @dataclass
 class Raw:
     """Not an ``Item`` at all: the resolvers read attributes, whatever the object."""
@@ -90,6 +106,7 @@ def _boxes() -> list[Box]:
             _item(6, count="many"),  # Int refuses a string
             _item(7, day=ValueError("a value that is an exception")),
             _item(8, id=42, count=True, name=17),  # coerced as graphql-core coerces them
+            _item(9, name=Eventually("awaited"), note=Eventually(None)),
         ], first=Broken()),  # type: ignore[arg-type]
     ]
 
@@ -104,6 +121,10 @@ class Query:
     async def box(self) -> Box:
         return _boxes()[0]
 
+    @strawberry.field(description="A null in a non-null leaf of a non-null item: the whole list is null.")
+    def strict(self) -> list[Item] | None:
+        return [_item(1), _item(2, name=None)]
+
 
 def _schema(executor: type) -> strawberry.Schema:
     return strawberry.Schema(Query, scalar_overrides=SCALAR_OVERRIDES, execution_context_class=executor)
@@ -115,6 +136,8 @@ QUERIES = [
     "query($skip: Boolean!) { boxes { items { id @skip(if: $skip) name @include(if: $skip) colour } } }",
     "{ box { label first { later id } items { ... on Item { id count } day } } }",
     "{ boxes { first { note name } items { colour } } }",
+    "{ strict { id name } boxes { label } }",
+    "{ boxes { items { a: name b: name ... on Item { a: name } } } }",
 ]
 
 
@@ -140,3 +163,33 @@ async def test_odd_values_are_errors_at_their_field():
     items = result.data["boxes"][1]["items"]
     assert items[:3] == [None] * 3 and items[3]["day"] is None  # a nullable field is just null
     assert items[4] == {"id": "42", "name": "17", "colour": "BLUE", "count": 1, "day": "2018-03-08"}
+    assert items[5] == {"id": "9", "name": "awaited", "colour": "BLUE", "count": 9, "day": "2018-03-09"}
+
+
+@strawberry.type(name="Item")
+class LoudItem:
+    """Another schema's ``Item``: its ``name`` has a resolver."""
+
+    @strawberry.field
+    def name(self) -> str:
+        return "LOUD"
+
+
+@strawberry.type(name="Box")
+class LoudBox:
+    first: LoudItem
+
+
+@strawberry.type(name="Query")
+class LoudQuery:
+    @strawberry.field
+    def box(self) -> LoudBox:
+        return LoudBox(first=LoudItem())
+
+
+async def test_each_schema_reads_its_own_fields():
+    """Two schemas with a type of the same name: how a field is read is known per schema."""
+    query = "{ box { first { name } } }"
+    plain = await _schema(NodeExecutionContext).execute(query)
+    loud = await strawberry.Schema(LoudQuery, execution_context_class=NodeExecutionContext).execute(query)
+    assert plain.data == {"box": {"first": {"name": "item 1"}}} and loud.data == {"box": {"first": {"name": "LOUD"}}}
