@@ -58,6 +58,12 @@ SCHEMA = strawberry.Schema(Query)
     ("{ page { asked edges { ... on Edge { node { ... { episodes { id } } } } } } }", "episodes"),
     ("{ page { asked edges { node { episodes @skip(if: true) { id } } } } }", "episodes"),  # a hint: may over-ask
     ("{ page { asked } }", ""),
+    ("{ page { asked e: edges { n: node { s: services { id } } } } }", "services"),  # aliases: the names count
+    ("{ page { asked edges { node { services { id } } } edges { node { episodes { id } } } } }", "episodes,services"),
+    ("{ page { asked ...P } } fragment P on Page { edges { ...E } } fragment E on Edge { node { episodes { id } } }",
+     "episodes"),
+    ("{ page { asked edges { node { ... @include(if: false) { services { id } } } } } }", "services"),
+    ("{ page { asked edges { __typename } } }", ""),
 ])
 async def test_asks_for_finds_fields_through_fragments_and_aliases(query, asked):
     result = await SCHEMA.execute(query)
