@@ -85,6 +85,9 @@ class MaskUnexpectedErrors(MaskErrors):
 class NodeSchema(strawberry.Schema):
     """The schema, logging unexpected errors with their request id and traceback before they are masked."""
 
+    documents: Any = None
+    """Its parsed and validated documents (:class:`core.api.documents.DocumentCache`), set by ``build_schema``."""
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         request_id = request_id_of(execution_context)
         for error in errors:

@@ -1,27 +1,31 @@
 """Protection of the endpoint: depth, alias and token limits, parser and validation caches, masking.
 
-Extensions are given as factories (a fresh instance per request) while the
-validation rules are built once, so the validation cache, keyed by the rule
-classes, is hit across requests.
+The validation rules are built once per schema, with its :class:`DocumentCache`
+(:mod:`core.api.documents`): a query text is parsed, measured and validated the
+first time it comes, and answered from the cache after that. In production
+introspection is a validation error (the rule strawberry's
+``DisableIntrospection`` adds).
 """
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 
-from graphql import GraphQLError, SelectionSetNode, StringValueNode, ValidationContext, ValidationRule
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
+from graphql import (
+    ASTValidationRule,
+    GraphQLError,
+    NoSchemaIntrospectionCustomRule,
+    SelectionSetNode,
+    StringValueNode,
+    ValidationContext,
+    ValidationRule,
 )
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 
 from core.settings import Settings
 
+from .documents import DocumentCache, Documents
 from .errors import MaskUnexpectedErrors
 
 log = logging.getLogger("kopiena.api")
@@ -62,17 +66,16 @@ def guarded(rule: type[ValidationRule]) -> type[ValidationRule]:
     return Guarded
 
 
-def protections(settings: Settings) -> list:
+def document_cache(settings: Settings) -> DocumentCache:
+    """The parse and validation cache of one schema, with the node's limits and rules."""
     limits = [*QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
               *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules]
-    rules = [NoEmptySelections, NoNulInStrings, *(guarded(rule) for rule in limits)]
-    extensions = [
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: AddValidationRules(rules),
-        lambda: ParserCache(maxsize=CACHE_SIZE),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
-        MaskUnexpectedErrors,
-    ]
+    rules: list[type[ASTValidationRule]] = [NoEmptySelections, NoNulInStrings, *(guarded(rule) for rule in limits)]
     if settings.production:
-        extensions.append(DisableIntrospection)
-    return extensions
+        rules.append(NoSchemaIntrospectionCustomRule)  # what strawberry's DisableIntrospection adds
+    return DocumentCache(settings.max_tokens, tuple(rules), CACHE_SIZE)
+
+
+def protections(documents: DocumentCache) -> list:
+    """The schema's extensions (factories: strawberry makes an instance per request)."""
+    return [partial(Documents, documents), MaskUnexpectedErrors]

@@ -42,7 +42,7 @@ from .execution import NodeExecutionContext
 from .guard import AccessControl, guard_root_fields
 from .indicators import IndicatorQuery
 from .instruments import InstrumentQuery
-from .limits import protections
+from .limits import document_cache, protections
 from .places import PlaceMutation, PlaceQuery
 from .plans import PlanMutation, PlanQuery
 from .reference import ReferenceQuery
@@ -100,16 +100,18 @@ def build_schema(pm: pluggy.PluginManager | None = None, settings: Settings | No
     queries, mutations, types = list(QUERY_TYPES), list(MUTATION_TYPES), list(EXTRA_TYPES)
     if pm is not None:
         add_plugin_extensions(pm, settings, queries, mutations, types)
+    documents = document_cache(settings)
     schema = NodeSchema(
         query=merge_types("Query", tuple(queries)),
         mutation=merge_types("Mutation", tuple(mutations)),
         types=types,
-        extensions=[*protections(settings), AccessControl],
+        extensions=[*protections(documents), AccessControl],
         scalar_overrides=SCALAR_OVERRIDES,
         execution_context_class=NodeExecutionContext,
         config=StrawberryConfig(disable_field_suggestions=settings.production),
     )
     guard_root_fields(schema._schema)
+    schema.documents = documents
     return schema
 
 
