@@ -10,7 +10,7 @@ allow an action (or raises :class:`Forbidden`); :meth:`Access.scope` gives the
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kopiena.auth")
 
+MAX_DERIVED = 10_000  # distinct sets of grants whose scope and field access are kept
 AGGREGATES_ONLY = {"national_analyst": frozenset({"reference", "indicator"})}
 """Roles limited to these objects whatever the policy says (DESIGN.md: aggregates only,
 never personal data)."""
@@ -70,6 +71,8 @@ class Access:
         self.catalogue = catalogue
         self.policy = policy
         self.verifier = verifier
+        self._derived: dict[tuple[Any, ...], Any] = {}
+        self._generation = -1
 
     @classmethod
     async def open(cls, node: Node, *, reload_after: float = 30.0) -> Access:
@@ -125,36 +128,52 @@ class Access:
                     best = grant
         return best
 
+    def _kept(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """What ``make()`` derives from the policy for ``key``, made once per load of the policy.
+
+        Keyed by the caller's grants (every request of a client carries the same ones): the scope's clauses
+        and the field access are the same for all of them until the policy changes.
+        """
+        if self._generation != self.policy.generation:
+            self._derived, self._generation = {}, self.policy.generation
+        found = self._derived.get(key)
+        if found is None:
+            if len(self._derived) > MAX_DERIVED:  # grants come from tokens: keep it bounded
+                self._derived.clear()
+            found = self._derived[key] = make()
+        return found
+
     def scope(self, principal: Principal, act: str = "read", *, also: str | None = None):
         """``scope(model) -> WHERE clause | None`` for the read queries (unknown tables: no rows).
 
         ``also``: count only grants that may read this object too (a search on names must
         only reach clients whose names the caller may see).
         """
-        cache: dict[type[Any], ColumnElement[bool] | None] = {}
+        clauses: dict[type[Any], ColumnElement[bool] | None] = self._kept(("scope", principal.grants, act, also), dict)
 
         def where(model: type[Any]) -> ColumnElement[bool] | None:
-            if model not in cache:
-                table = TABLES.get(model)
-                if table is None:
-                    log.warning(
-                        "no scoping rule for %s: it reads as empty", getattr(model, "__name__", model)
-                    )
-                    cache[model] = sa.false()
-                else:
-                    grants = [
-                        g
-                        for g in self.permitted(principal, table.object, act)
-                        if also is None or self.permitted_grant(g, also, "read")
-                    ]
-                    cache[model] = table.where(Coverage.of(grants, self.catalogue))
-            return cache[model]
+            if model in clauses:
+                return clauses[model]
+            table = TABLES.get(model)
+            if table is None:
+                log.warning("no scoping rule for %s: it reads as empty", getattr(model, "__name__", model))
+                return sa.false()
+            grants = [
+                g
+                for g in self.permitted(principal, table.object, act)
+                if also is None or self.permitted_grant(g, also, "read")
+            ]
+            clauses[model] = clause = table.where(Coverage.of(grants, self.catalogue))
+            return clause
 
         return where
 
     def fields(self, principal: Principal) -> FieldAccess:
+        return self._kept(("fields", principal.grants), lambda: self._fields(principal.grants))
+
+    def _fields(self, grants: tuple[Grant, ...]) -> FieldAccess:
         rules = []
-        for grant in principal.grants:
+        for grant in grants:
             names = frozenset(
                 f for f in PERSONAL_FIELDS if self.permitted_grant(grant, f"personal.{f}", "read")
             )

@@ -42,6 +42,7 @@ log = logging.getLogger("kopiena.auth")
 HERE = Path(__file__).parent
 MODEL_PATH = HERE / "model.conf"
 DEFAULT_POLICY_PATH = HERE / "policy.csv"
+MAX_CACHED = 50_000  # decisions and subjects' grants kept between loads
 
 PERSONAL_FIELDS = ("name", "personal_code", "birth_date", "address", "diagnosis")
 OBJECTS: dict[str, tuple[str, ...]] = {
@@ -206,6 +207,9 @@ class AccessPolicy:
         self.enforcer.add_function("within", within)
         self.enforcer.add_named_domain_matching_func("g", within)
         self._decisions: dict[tuple[str, str, str, str], bool] = {}
+        self._grants: dict[tuple[str, str | None], tuple[Grant, ...]] = {}
+        self.generation = 0
+        """Counts the loads: what was derived from the policy (decisions, grants) holds while it is unchanged."""
         self._loaded_at = float("-inf")
         self._lock = asyncio.Lock()
 
@@ -242,7 +246,8 @@ class AccessPolicy:
     async def load(self) -> None:
         async with self._lock:
             await self.enforcer.load_policy()
-            self._decisions = {}
+            self._decisions, self._grants = {}, {}
+            self.generation += 1
             self._loaded_at = time.monotonic()
 
     async def refresh(self) -> None:
@@ -255,7 +260,7 @@ class AccessPolicy:
         decision = self._decisions.get(key)
         if decision is None:
             decision = bool(self.enforcer.enforce(role, domain, obj, act))
-            if len(self._decisions) > 50_000:  # roles come from tokens: keep the cache bounded
+            if len(self._decisions) > MAX_CACHED:  # roles come from tokens: keep the cache bounded
                 self._decisions.clear()
             self._decisions[key] = decision
         return decision
@@ -271,7 +276,19 @@ class AccessPolicy:
         return out
 
     def grants_for(self, sub: str, region: str | None) -> tuple[Grant, ...]:
-        """Roles the policy grants to ``sub`` (``g, user:<sub>, role, domain``) that apply on this node."""
+        """Roles the policy grants to ``sub`` (``g, user:<sub>, role, domain``) that apply on this node.
+
+        Kept until the next load: finding them scans every ``g`` line, on every request of the subject.
+        """
+        key = (sub, region)
+        found = self._grants.get(key)
+        if found is None:
+            if len(self._grants) > MAX_CACHED:  # subjects come from tokens: keep the cache bounded
+                self._grants.clear()
+            found = self._grants[key] = self._grants_of(sub, region)
+        return found
+
+    def _grants_of(self, sub: str, region: str | None) -> tuple[Grant, ...]:
         out = []
         for _, role, domain in self.enforcer.get_filtered_grouping_policy(0, USER_PREFIX + sub):
             try:

@@ -22,6 +22,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -64,34 +65,35 @@ def bearer_token(authorization: str | None) -> str:
 
 
 class VerifiedTokens:
-    """The claims of tokens verified already, the most recently used ones.
+    """The claims of tokens verified already, and the callers they describe, the most recently used ones.
 
     A client sends the same token with every request, and checking it again (base64 and JSON
     decoding, the signature, the claims) was ~7 % of the CPU time of a small request. Kept only
     while the keys cannot change (the secret, or a JWKS file: read once at start-up), so a token
     found here would pass every check again, except expiry, which is checked on each use exactly
     as PyJWT does it (``exp <= now - leeway`` is expired; ``nbf`` and ``iat`` only get truer with time).
+    The principal is a function of the claims alone (and of the node's region and domains, fixed).
     """
 
     def __init__(self, size: int = VERIFIED_TOKENS, clock: Callable[[], float] = time.time) -> None:
         self.size = size
         self.clock = clock
-        self._claims: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._known: OrderedDict[str, tuple[dict[str, Any], Principal]] = OrderedDict()
 
-    def get(self, token: str) -> dict[str, Any] | None:
-        claims = self._claims.get(token)
-        if claims is None:
+    def get(self, token: str) -> tuple[dict[str, Any], Principal] | None:
+        known = self._known.get(token)
+        if known is None:
             return None
-        if int(claims["exp"]) <= self.clock() - LEEWAY.total_seconds():
-            del self._claims[token]
+        if int(known[0]["exp"]) <= self.clock() - LEEWAY.total_seconds():
+            del self._known[token]
             raise Unauthenticated("The token has expired.")
-        self._claims.move_to_end(token)
-        return claims
+        self._known.move_to_end(token)
+        return known
 
-    def add(self, token: str, claims: dict[str, Any]) -> None:
-        self._claims[token] = claims
-        if len(self._claims) > self.size:
-            self._claims.popitem(last=False)
+    def add(self, token: str, claims: dict[str, Any], principal: Principal) -> None:
+        self._known[token] = (claims, principal)
+        if len(self._known) > self.size:
+            self._known.popitem(last=False)
 
 
 class TokenVerifier:
@@ -128,18 +130,16 @@ class TokenVerifier:
             raise AuthConfigError(f"Cannot read the JWKS file {str(path)!r}: {exc}") from exc
 
     async def authenticate(self, authorization: str | None, *, request_id: str | None = None) -> Principal:
-        claims = await self.decode(bearer_token(authorization))
-        return self.principal(claims, request_id=request_id)
-
-    async def decode(self, token: str) -> dict[str, Any]:
-        """The verified claims of ``token``."""
+        token = bearer_token(authorization)
         known = self.verified.get(token) if self.verified is not None else None
-        if known is not None:
-            return known
-        claims = await self._verify(token)
-        if self.verified is not None:
-            self.verified.add(token, claims)
-        return claims
+        if known is None:
+            claims = await self._verify(token)
+            principal = self.principal(claims)  # a token that describes no caller here is not kept
+            if self.verified is not None:
+                self.verified.add(token, claims, principal)
+        else:
+            principal = known[1]
+        return principal if request_id is None else replace(principal, request_id=request_id)
 
     async def _verify(self, token: str) -> dict[str, Any]:
         try:

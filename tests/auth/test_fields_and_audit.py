@@ -148,3 +148,23 @@ async def test_reading_the_log_with_filters_and_scope(node, access):
             ("juris", "client.register")
         ]
         assert await actions(audit.AuditFilter(request_id="req-1", client_id=1), dobele_auditor) == []
+
+
+async def test_field_access_and_scope_are_kept_until_the_policy_changes(node, access):
+    from core.auth.policy import PolicyLine
+    from core.store.models import Client
+
+    worker = who(access, ("municipal_social_worker", "lv/zemgale/0003000"))
+    fields, clients = access.fields(worker), str(access.scope(worker)(Client))
+    assert access.fields(who(access, ("municipal_social_worker", "lv/zemgale/0003000"), request_id="req-2")) is fields
+    assert "diagnosis" in fields.visible("0003000") and clients != str(access.scope(worker, also="x")(Client))
+    denied = [PolicyLine("p", ("municipal_social_worker", "lv/zemgale", "personal.diagnosis", "read", "deny")),
+              PolicyLine("p", ("municipal_social_worker", "lv/zemgale", "client", "read", "deny"))]
+    async with node.sessions() as s, s.begin():
+        for line in denied:
+            await access.policy.add(s, line)
+    assert access.fields(worker) is fields  # the policy in effect is the one loaded
+    await access.policy.load()
+    assert access.fields(worker).visible("0003000") == ALL - {"diagnosis"}
+    assert str(access.scope(worker)(Client)) != clients
+    await access.close()

@@ -334,6 +334,17 @@ async def test_a_token_checked_before_is_not_checked_again_but_still_expires(dev
     assert [small.verified.get(t) is not None for t in tokens] == [False, True, True]  # the oldest is dropped
 
 
+async def test_a_kept_token_names_each_request_and_one_for_another_node_is_never_kept(dev):
+    token = hs256()
+    first = await dev.authenticate(f"Bearer {token}", request_id="req-1")
+    second = await dev.authenticate(f"Bearer {token}", request_id="req-2")
+    assert first == second and (first.request_id, second.request_id) == ("req-1", "req-2")
+    elsewhere = hs256(domain="lv/kurzeme", region="kurzeme")
+    for _ in range(2):  # checked in full each time, refused each time
+        await refused(dev, elsewhere, "another region")
+    assert dev.verified is not None and dev.verified.get(elsewhere) is None
+
+
 async def test_keys_from_a_url_are_checked_on_every_request(catalogue, idp_key):
     with jwks_server(jwks((idp_key, "k1"))) as (url, _hits):
         verifier = TokenVerifier(Settings(production=True, jwks=url), region="zemgale", catalogue=catalogue)
