@@ -31,6 +31,7 @@ from .loaders import Loaders
 
 REQUEST_ID_HEADER = "X-Request-ID"
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+REQUEST_ID_STATE = "kopiena.request_id"
 
 
 class Context:
@@ -96,8 +97,15 @@ with that status), or leaves ``principal`` None for resolvers to raise a GraphQL
 
 
 def request_id_from(request: Request | None) -> str:
-    given = request.headers.get(REQUEST_ID_HEADER, "") if request is not None else ""
-    return given if SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
+    """The caller's request id when it is safe, else a new one; the same one on every call for one request."""
+    if request is None:
+        return uuid.uuid4().hex
+    state = request.scope.setdefault("state", {})  # what Starlette's ``request.state`` reads and writes
+    known = state.get(REQUEST_ID_STATE)
+    if known is None:
+        given = request.headers.get(REQUEST_ID_HEADER, "")
+        known = state[REQUEST_ID_STATE] = given if SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
+    return known
 
 
 async def make_context(node: Node, request: Request | None = None, response: Response | None = None) -> Context:
