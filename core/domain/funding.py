@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +22,7 @@ class FundingSource(enum.StrEnum):
     MUNICIPALITY = "MUNICIPALITY"
 
 
+@functools.lru_cache(maxsize=4096)  # a person's ESF end, asked for each of their deliveries
 def add_months(day: date, months: int) -> date:
     """``day`` moved by whole months; the 31st becomes the month's last day when needed."""
     month_index = day.month - 1 + months

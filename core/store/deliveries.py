@@ -88,16 +88,16 @@ def check_delivery_items(svc: ServiceType, episode, items: list[DeliveryInput], 
     parsed: list[tuple[date, Decimal]] = []
     seen: set[date] = set()
     for i, item in enumerate(items):
-        where = f"deliveries.{i}"
         try:
-            check_programme_date(item.date, today=today, field=f"{where}.date")
-            check_delivery_in_episode(item.date, episode.start_date, episode.end_date, field=f"{where}.date")
-            units = check_units(_units(item.units, f"{where}.units"), svc, field=f"{where}.units")
+            check_programme_date(item.date, today=today, field="date")
+            check_delivery_in_episode(item.date, episode.start_date, episode.end_date, field="date")
+            units = check_units(_units(item.units, "units"), svc, field="units")
             if item.date in seen:
-                raise DuplicateDelivery(f"{item.date.isoformat()} is given twice.", field=f"{where}.date")
+                raise DuplicateDelivery(f"{item.date.isoformat()} is given twice.", field="date")
             seen.add(item.date)
             parsed.append((item.date, units))
         except DomainError as exc:
+            exc.field = f"deliveries.{i}.{exc.field}" if exc.field else f"deliveries.{i}"  # the path only when refused
             errors.append(exc)
     raise_if_any(errors)
     return parsed

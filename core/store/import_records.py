@@ -284,10 +284,11 @@ class ImportRecords:
             await self._write_group(session, list(group))
 
     async def _write_group(self, session: AsyncSession, group: list[Record]) -> None:
-        first = group[0]
-        self.report.read[first.kind] += len(group)  # a group is one record, or deliveries of one episode
-        self.report.lines.update(r.line for r in group)
-        self.report.last_line = max(self.report.last_line, *(r.line for r in group))
+        first, report = group[0], self.report
+        report.read[first.kind] += len(group)  # a group is one record, or deliveries of one episode
+        lines = {r.line for r in group} if len(group) > 1 else (first.line,)
+        report.lines.update(lines)
+        report.last_line = max(report.last_line, *lines)
         if isinstance(first, DeliveryRecord):
             await self.deliveries(session, group)  # type: ignore[arg-type]
         elif isinstance(first, RejectedRecord):

@@ -57,6 +57,8 @@ def client_id(personal_code: str) -> str:
 
 @dataclass
 class _Seen:
+    empty: dict[str, str] = field(default_factory=lambda: {c.key: "" for c in COLUMNS})
+    """Every column empty, in the layout's order: a row's texts start from it (a sheet has some columns only)."""
     rows: dict[tuple[str, ...], int] = field(default_factory=dict)
     episodes: dict[str, int] = field(default_factory=dict)
 
@@ -116,7 +118,7 @@ class SpreadsheetImporter(Importer):
             raise ImportSourceError(f"{source} has no header row (is it empty?)")
 
     def row(self, line: int, values: dict[str, Any], context: ImportContext, seen: _Seen) -> Iterator[Record]:
-        texts = {c.key: text(values.get(c.key)) for c in COLUMNS}  # each cell as text, once
+        texts = seen.empty | {key: text(value) for key, value in values.items()}  # each cell as text, once
         signature = tuple(texts.values())
         if signature in seen.rows:
             yield RejectedRecord(line, "DUPLICATE_ROW", f"The same row as line {seen.rows[signature]}.")

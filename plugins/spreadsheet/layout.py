@@ -175,16 +175,28 @@ def parse_date(value: Any, column: str) -> date:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):  # an Excel serial day number
         return EXCEL_EPOCH + timedelta(days=int(value))
-    raw = text(value)
+    return _date(text(value), column)
+
+
+def _date(raw: str, column: str) -> date:
+    day = _text_date(raw)
+    if isinstance(day, str):
+        raise CellError(column, day)
+    return day
+
+
+@functools.lru_cache(maxsize=4096)  # a sheet repeats its dates: each is read once
+def _text_date(raw: str) -> date | str:
+    """The date ``raw`` writes, or why it is none."""
     m = _DATE.fullmatch(raw) or _ISO_DATE.fullmatch(raw)
     if m is None:
-        raise CellError(column, f"{raw!r} is not a date; write it as DD.MM.YYYY.")
+        return f"{raw!r} is not a date; write it as DD.MM.YYYY."
     parts = [int(p) for p in m.groups()]
     day, month, year = parts if "." in raw else reversed(parts)
     try:
         return date(year, month, day)
     except ValueError:
-        raise CellError(column, f"{raw!r} is not a real date.") from None
+        return f"{raw!r} is not a real date."
 
 
 _DATE_SEPARATORS = re.compile(r"[;\s]+")
@@ -201,14 +213,14 @@ def parse_dates(value: Any, column: str) -> list[date]:
             continue
         if "-" in part and "." in part:
             first, _, last = part.partition("-")
-            a, b = parse_date(first, column), parse_date(last, column)
+            a, b = _date(first, column), _date(last, column)
             if b < a:
                 raise CellError(column, f"{part!r}: the range ends before it starts.")
             if (b - a).days > 366:
                 raise CellError(column, f"{part!r}: a range is at most one year.")
             out.extend(a + timedelta(days=n) for n in range((b - a).days + 1))
         else:
-            out.append(parse_date(part, column))
+            out.append(_date(part, column))  # a part of a text: text already
     return out
 
 
