@@ -3,8 +3,9 @@
 A seeded CSV in the spreadsheet layout (Latvian headers, DD.MM.YYYY, decimal
 commas): each row one person-service episode with its delivery dates, about
 three rows per person. The platform is ``kopiena import spreadsheet``'s runner
-(:func:`core.store.imports.run_import`: parse, the API's write path per record
-in a savepoint, external refs, batches). The baseline inserts the same clients,
+(:func:`core.store.imports.run_import`: parse, every record checked with the
+API's rule functions on facts looked up per batch, bulk writes, external refs).
+The baseline inserts the same clients,
 episodes and deliveries (values computed beforehand, not timed) with one
 ``executemany`` per table in one transaction on the same engine. Both start
 from a fresh migrated, seeded database; afterwards both must hold the same
