@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 from graphql import GraphQLError
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from core.api import context
 from core.auth import Domain, Grant, Principal
 from core.store.models import Client, Delivery, ServiceEpisode
+from tests.support.statements import statements_sent
 
 pytestmark = pytest.mark.anyio
 
@@ -60,13 +61,8 @@ async def test_scope_set_by_a_context_hook_limits_every_read_in_sql(api, hook):
         ctx.scope = bauska_only
 
     hook(worker)
-    statements: list[str] = []
-    listener = lambda _c, _cur, statement, *_a: statements.append(statement)  # noqa: E731
-    event.listen(api.node.engine.sync_engine, "before_cursor_execute", listener)
-    try:
+    with statements_sent(api.node.engine) as statements:
         data = await api.data(READ, a=a["id"], b=b["id"])
-    finally:
-        event.remove(api.node.engine.sync_engine, "before_cursor_execute", listener)
     assert data["clients"] == {"totalCount": 1, "edges": [{"node": {"id": b["id"], "episodes": [{"id": eb["id"]}]}}]}
     assert data["serviceEpisodes"] == {"totalCount": 1,
                                        "edges": [{"node": {"id": eb["id"], "client": {"id": b["id"]}}}]}

@@ -6,13 +6,14 @@ import json
 from datetime import date
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from core.domain.personal_code import make_personal_code
 from core.store.clients import NewClient, register_client
 from core.store.deliveries import DeliveryInput, record_deliveries
 from core.store.episodes import NewEpisode, start_episode
 from core.store.models import Assessment
+from tests.support.statements import statements_sent
 
 pytestmark = pytest.mark.anyio
 
@@ -50,18 +51,9 @@ async def _people(node, n: int) -> None:
 
 def _statements_of(api, query: str):
     async def run(first: int) -> tuple[int, dict]:
-        count = 0
-
-        def counted(*_args) -> None:
-            nonlocal count
-            count += 1
-
-        event.listen(api.node.engine.sync_engine, "before_cursor_execute", counted)
-        try:
+        with statements_sent(api.node.engine) as seen:
             data = await api.data(query, first=first)
-        finally:
-            event.remove(api.node.engine.sync_engine, "before_cursor_execute", counted)
-        return count, data
+        return len(seen), data
 
     return run
 

@@ -11,6 +11,7 @@ from core import hookimpl
 from core.domain.assessment import parse_norm_table_csv
 from core.events import ASSESSMENT_RECORDED, PLAN_APPROVED
 from tests.api.conftest import user_errors
+from tests.support.statements import statements_sent
 
 from .examples import ANNA, EXAMPLES, JANIS, LIGA, child_ratings
 from .test_store_assessments import TEST_NORMS
@@ -298,19 +299,9 @@ query($first: Int!) {
 
 
 async def _statements(api, first: int) -> tuple[int, dict]:
-    from sqlalchemy import event
-
-    count = 0
-
-    def counted(*_args) -> None:
-        nonlocal count
-        count += 1
-
-    event.listen(api.node.engine.sync_engine, "before_cursor_execute", counted)
-    try:
-        return count, await api.data(PAGE, first=first)
-    finally:
-        event.remove(api.node.engine.sync_engine, "before_cursor_execute", counted)
+    with statements_sent(api.node.engine) as seen:
+        data = await api.data(PAGE, first=first)
+    return len(seen), data
 
 
 async def test_nested_assessments_and_plans_use_dataloaders(api):

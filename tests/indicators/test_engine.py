@@ -18,6 +18,7 @@ from core.store.indicators import CORE_SOURCES, IndicatorSource, indicator_sourc
 from core.store.models import Assessment, Client
 from tests.indicators.helpers import rows
 from tests.indicators.plugin_facts import UNKNOWN_GROUP, UNKNOWN_SERVICE, LegacyPlugin, build_with_deliveries
+from tests.support.statements import statements_sent
 
 pytestmark = pytest.mark.anyio
 
@@ -49,16 +50,8 @@ async def test_the_payload_is_the_previous_engines_byte_for_byte(built, compute,
 
 async def test_a_snapshot_is_one_statement(built, compute, register_plugin):
     register_plugin(LegacyPlugin())
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    sa.event.listen(built.engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(built.engine) as seen:
         snapshot = await compute(date(2019, 6, 30))
-    finally:
-        sa.event.remove(built.engine.sync_engine, "before_cursor_execute", count)
     assert len([s for s in seen if s.lstrip().upper().startswith(("WITH", "SELECT"))]) == 1
     assert len(snapshot.indicators) == len(CORE_INDICATORS) + 2 + 6
 

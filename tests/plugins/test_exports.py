@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
 
 from core.domain.errors import InvalidValue
 from core.domain.personal_code import make_personal_code
@@ -14,6 +13,7 @@ from core.store.clients import NewClient, register_client
 from core.store.deliveries import DeliveryInput, record_deliveries
 from core.store.episodes import NewEpisode, start_episode
 from core.store.exports import ExportParams, available_exporters, parse_month, render
+from tests.support.statements import statements_sent
 
 pytestmark = pytest.mark.anyio
 JELGAVA, DOBELE = "0003000", "0028000"
@@ -54,14 +54,9 @@ async def _world(node) -> None:
 
 async def _export(node, name, **params):
     exporter = available_exporters(node.pm)[name]
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(node.engine.sync_engine, "before_cursor_execute", listener)
-    try:
+    with statements_sent(node.engine) as statements:
         async with node.sessions() as s:
             table = await exporter.export(s, ExportParams(month=date(2022, 3, 1), **params))
-    finally:
-        event.remove(node.engine.sync_engine, "before_cursor_execute", listener)
     return table, statements
 
 
