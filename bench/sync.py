@@ -22,7 +22,6 @@ that stores the figures, whatever the transport.
 from __future__ import annotations
 
 import asyncio
-import gc
 import gzip
 import json
 import subprocess
@@ -34,6 +33,7 @@ import nats
 import sqlalchemy as sa
 from nats.js.api import StreamConfig
 
+from core.heap import collector_paused
 from core.node import Node
 from core.settings import Settings
 from core.store.engine import create_engine, session_factory
@@ -139,15 +139,10 @@ def _rates(total: int, elapsed: float, latencies: list[float]) -> dict:
 async def hub_alone(messages: list[tuple[str, bytes, dict[str, str]]], hub_db: Database, batch: int = 10) -> dict:
     """The hub's work per snapshot without NATS: decode and check (CPU, collector paused as the consumer
     does), then store in batches of ``batch`` (wall clock: the database's time counts too)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         started = time.process_time()
         decoded = [decode(body, headers, subject) for subject, body, headers in messages]
         decode_s = time.process_time() - started
-    finally:
-        if enabled:
-            gc.enable()
     store = HubStore.open(hub_db.url)
     try:
         await store.migrate()

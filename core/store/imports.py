@@ -20,8 +20,6 @@ and day. Events are told to plugins after each batch commits.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import itertools
 import logging
 from collections.abc import Callable
@@ -30,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events
+from core.heap import frozen_while
 from core.imports import ImportContext, Importer, ImportSourceError, Record
 from core.node import Node
 
@@ -161,7 +160,7 @@ async def run_import(
         report.system,
         options or {},
     )
-    with _heap_frozen():
+    with frozen_while():  # a batch's objects would set off full collections that walk the whole heap
         await _run(run, importer, source, context, batch_size)
     return report
 
@@ -187,25 +186,6 @@ async def _run(run: ImportRun, importer: Importer, source: str, context: ImportC
         report.error = (
             report.error or f"writing stopped near line {_last(batch, report)}: {type(exc).__name__}: {exc}"
         )
-
-
-@contextlib.contextmanager
-def _heap_frozen():
-    """Keep what the process held before the import out of the garbage collector's sight while it runs.
-
-    A batch leaves tens of thousands of objects alive (records, rows, events), enough to set off full
-    collections, and each of those walks the whole heap (modules, SQLAlchemy's caches, the caller's data):
-    in a benchmark process that was a third of the import's CPU. The objects made by the import are
-    collected as usual; the others go back to the oldest generation afterwards. A process that froze its
-    heap itself (the hub's consumer) is left as it is."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _last(batch: list[Record], report: ImportReport) -> int:

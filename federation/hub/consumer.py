@@ -15,17 +15,16 @@ consumer keeps retrying with backoff; the durable consumer remembers where it wa
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import logging
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from core.heap import collector_paused, freeze_for_life
 
 from ..connection import Backoff, connect
 from ..messages import HEADER_MSG_ID, MessageRejected, SnapshotMessage, decode
@@ -89,7 +88,7 @@ class HubConsumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Fetch and handle messages until ``stop`` is set, a batch at a time."""
-        _freeze_long_lived_objects()
+        freeze_for_life()  # its start-up objects (~90,000) would be scanned by every full collection
         delays = self.backoff.delays()
         while not stop.is_set():
             try:
@@ -180,39 +179,11 @@ def _decode_all(msgs: list[Msg]) -> list[Decoded]:
     out: list[Decoded] = []
     for msg in msgs:
         try:
-            with _collector_paused():
+            with collector_paused():  # a JSON tree has no cycles; its ~8,000 lists would set off collections
                 out.append((msg, decode(msg.data, msg.headers, msg.subject)))
         except MessageRejected as rejected:
             out.append((msg, rejected))
     return out
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cycle collection while a message is decoded: a JSON tree has no cycles to find, and the ~8,000
-    lists ``json.loads`` makes (and drops again) would otherwise set off collections that scan the batch."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-_frozen = False
-
-
-def _freeze_long_lived_objects() -> None:
-    """Move what the process holds when it starts consuming (modules, schemas, SQLAlchemy's caches: ~90,000
-    objects) out of the garbage collector's sight, once per process. A snapshot decodes into ~10,000 new
-    lists, which set off full collections; scanning the start-up objects in each of them took a third of
-    the hub's CPU. Those objects live as long as the process anyway."""
-    global _frozen
-    if not _frozen:
-        gc.collect()  # garbage is freed first, not frozen
-        gc.freeze()
-        _frozen = True
 
 
 def _stream_sequence(msg: Msg) -> int | None:
