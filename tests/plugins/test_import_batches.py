@@ -35,11 +35,14 @@ CHILD = date(2010, 3, 4)
 
 
 class Listener:
+    """Notes the events in the order they are told: a coroutine listener runs on the loop, each event's task
+    in the order the events were fired (a plain one would run in worker threads, in any order)."""
+
     def __init__(self) -> None:
         self.events: list = []
 
     @hookimpl
-    def on_event(self, event):
+    async def on_event(self, event):
         self.events.append(event)
 
 
